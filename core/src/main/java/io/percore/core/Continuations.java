@@ -1,0 +1,257 @@
+package io.percore.core;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** The continuation kinds behind {@link Future}'s methods, one small class each. */
+final class Continuations {
+    private Continuations() {}
+
+    static final class Map<S, R> extends Continuation<S, R> {
+        private final Function<? super S, ? extends R> fn;
+
+        Map(Future<S> source, Function<? super S, ? extends R> fn) {
+            super(source);
+            this.fn = fn;
+        }
+
+        @Override
+        public void run() {
+            if (source.state == FAILED) {
+                failFrom(source);
+                return;
+            }
+            R value;
+            try {
+                value = fn.apply(sourceValue());
+            } catch (Throwable t) {
+                completeFailure(t);
+                return;
+            }
+            completeValue(value);
+        }
+    }
+
+    /** Waits for its source, then for the future the function returns (two phases, one object). */
+    static final class FlatMap<S, R> extends Continuation<S, R> {
+        private Function<? super S, ? extends Future<R>> fn;
+        private Future<R> inner;
+
+        FlatMap(Future<S> source, Function<? super S, ? extends Future<R>> fn) {
+            super(source);
+            this.fn = fn;
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public void run() {
+            if (inner != null) {
+                completeFrom(inner);
+                return;
+            }
+            if (source.state == FAILED) {
+                failFrom(source);
+                return;
+            }
+            Future<R> next;
+            try {
+                next = fn.apply(sourceValue());
+            } catch (Throwable t) {
+                completeFailure(t);
+                return;
+            }
+            fn = null;
+            if (next == null) {
+                completeFailure(new NullPointerException("flatMap function returned null"));
+            } else if (next.state != PENDING) {
+                completeFrom(next);
+            } else {
+                inner = next;
+                ((Future) next).attach((Continuation) this);
+            }
+        }
+    }
+
+    static final class Handle<S, R> extends Continuation<S, R> {
+        private final BiFunction<? super S, Throwable, ? extends R> fn;
+
+        Handle(Future<S> source, BiFunction<? super S, Throwable, ? extends R> fn) {
+            super(source);
+            this.fn = fn;
+        }
+
+        @Override
+        public void run() {
+            R value;
+            try {
+                value = source.state == VALUE ? fn.apply(sourceValue(), null)
+                        : fn.apply(null, ((Failure) source.result).take());
+            } catch (Throwable t) {
+                completeFailure(t);
+                return;
+            }
+            completeValue(value);
+        }
+    }
+
+    static final class Recover<S> extends Continuation<S, S> {
+        private Function<Throwable, ? extends Future<S>> fn;
+        private Future<S> inner;
+
+        Recover(Future<S> source, Function<Throwable, ? extends Future<S>> fn) {
+            super(source);
+            this.fn = fn;
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public void run() {
+            if (inner != null) {
+                completeFrom(inner);
+                return;
+            }
+            if (source.state == VALUE) {
+                completeValue(source.result);
+                return;
+            }
+            Future<S> next;
+            try {
+                next = fn.apply(((Failure) source.result).take());
+            } catch (Throwable t) {
+                completeFailure(t);
+                return;
+            }
+            fn = null;
+            if (next == null) {
+                completeFailure(new NullPointerException("recoverWith function returned null"));
+            } else if (next.state != PENDING) {
+                completeFrom(next);
+            } else {
+                inner = next;
+                ((Future) next).attach((Continuation) this);
+            }
+        }
+    }
+
+    /** Runs an action whatever the outcome, waits for its future, then passes the original outcome on. */
+    static final class Finally<S> extends Continuation<S, S> {
+        private Supplier<? extends Future<?>> action;
+        private Future<?> actionFuture;
+
+        Finally(Future<S> source, Supplier<? extends Future<?>> action) {
+            super(source);
+            this.action = action;
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public void run() {
+            if (actionFuture == null) {
+                Future<?> f;
+                try {
+                    f = action.get();
+                    if (f == null) {
+                        f = Future.failed(new NullPointerException("finallyDo action returned null"));
+                    }
+                } catch (Throwable t) {
+                    f = Future.failed(t);
+                }
+                action = null;
+                actionFuture = f;
+                if (f.state == PENDING) {
+                    ((Future) f).attach((Continuation) this);
+                    return;
+                }
+            }
+            finish();
+        }
+
+        private void finish() {
+            Future<?> f = actionFuture;
+            if (source.state == FAILED) {
+                Throwable original = ((Failure) source.result).take();
+                if (f.state == FAILED) {
+                    Throwable second = ((Failure) f.result).take();
+                    if (second != original) {
+                        original.addSuppressed(second);
+                    }
+                }
+                completeFailure(original);
+            } else if (f.state == FAILED) {
+                failFrom(f);
+            } else {
+                completeValue(source.result);
+            }
+        }
+    }
+
+    static final class Callback<S> extends Continuation<S, Void> {
+        private final BiConsumer<? super S, Throwable> callback;
+
+        Callback(Future<S> source, BiConsumer<? super S, Throwable> callback) {
+            super(source);
+            this.callback = callback;
+        }
+
+        @Override
+        public void run() {
+            try {
+                if (source.state == VALUE) {
+                    callback.accept(sourceValue(), null);
+                } else {
+                    callback.accept(null, ((Failure) source.result).take());
+                }
+            } catch (Throwable t) {
+                Reactor.reportUncaught("onComplete callback", t);
+            }
+            completeValue(null);
+        }
+    }
+
+    /** Races a future against a timer; whichever comes first completes this future. */
+    static final class TimeoutRace<S> extends Continuation<S, S> {
+        private final Timer timer;
+        private final Duration timeout;
+
+        TimeoutRace(Future<S> source, Duration timeout) {
+            super(source);
+            this.timeout = timeout;
+            this.timer = new Timer(this::expire);
+        }
+
+        @Override
+        public void run() {
+            if (state != PENDING) {
+                if (source.state == FAILED) {
+                    ((Failure) source.result).observe();
+                }
+                return;
+            }
+            timer.cancel();
+            completeFrom(source);
+        }
+
+        void timerArm(Duration d) {
+            timer.arm(d);
+        }
+
+        private void expire() {
+            if (state == PENDING) {
+                completeFailure(new TimeoutException("timed out after " + timeout.toMillis() + " ms"));
+            }
+        }
+    }
+
+    static <T> Future<T> timeout(Future<T> source, Duration timeout) {
+        if (Shard.current() == null) {
+            throw new IllegalStateException("withTimeout needs a shard thread (it arms a shard timer)");
+        }
+        TimeoutRace<T> race = new TimeoutRace<>(source, timeout);
+        race.timerArm(timeout);
+        return source.attach(race);
+    }
+}
