@@ -9,6 +9,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 
 /**
  * The one door to libc: looks up symbols, builds downcall handles that capture {@code errno}, and turns a
@@ -57,24 +58,28 @@ public final class Native {
      * Binds a libc function whose failures are reported through errno. The returned handle takes the
      * errno slot ({@link #errnoSlot()}) as an extra first argument.
      *
+     * @param options further linker options, e.g. {@link Linker.Option#firstVariadicArg} for fcntl and
+     *                syscall, or {@link Linker.Option#critical} for short calls that never block
      * @throws UnsatisfiedLinkError when libc has no such symbol
      */
-    public static MethodHandle downcallErrno(String name, FunctionDescriptor descriptor) {
+    public static MethodHandle downcallErrno(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
-        return LINKER.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"));
+        Linker.Option[] all = Arrays.copyOf(options, options.length + 1);
+        all[options.length] = Linker.Option.captureCallState("errno");
+        return LINKER.downcallHandle(symbol, descriptor, all);
     }
 
     /** Binds a libc function that cannot fail (or reports failure by its return value only). */
-    public static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
+    public static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
-        return LINKER.downcallHandle(symbol, descriptor);
+        return LINKER.downcallHandle(symbol, descriptor, options);
     }
 
     /** Like {@link #downcallErrno} but for calls that must not be bound at class-load time when absent. */
-    public static MethodHandle downcallErrnoOrNull(String name, FunctionDescriptor descriptor) {
-        return hasSymbol(name) ? downcallErrno(name, descriptor) : null;
+    public static MethodHandle downcallErrnoOrNull(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        return hasSymbol(name) ? downcallErrno(name, descriptor, options) : null;
     }
 
     /**
