@@ -308,15 +308,16 @@ public final class MemoryPool implements AutoCloseable {
 
     /**
      * Unmaps all the pool's memory and unbinds it from its thread. Buffers still alive become unusable:
-     * touching them throws {@link IllegalStateException}, releasing them does nothing. Owner thread only;
-     * a second call does nothing.
+     * touching them throws {@link IllegalStateException}, releasing them does nothing. Owner thread, or
+     * any thread once the owner has terminated (a shard's pool is closed by whoever joined the shard's
+     * thread at shutdown); a second call does nothing.
      *
      * @throws IllegalStateException when another thread is using a buffer of this pool in a native call
      *                               at this moment; the pool then stays open
      */
     @Override
     public void close() {
-        assert onOwner() : notOwner("close");
+        assert onOwner() || !owner.isAlive() : notOwner("close");
         if (closed) {
             return;
         }
