@@ -246,7 +246,7 @@ final class ChunkHeap {
             }
             index = chunkSlots++;
         }
-        Chunk c = new Chunk(index, mapping, mapping.reinterpret(arena, null));
+        Chunk c = new Chunk(index, mapping, PoolMemory.inScope(mapping, arena));
         chunks[index] = c;
         chunkCount++;
         push(TOP_ORDER, handle(c, 0));

@@ -214,7 +214,7 @@ public final class MemoryPool implements AutoCloseable {
         } catch (ErrnoException e) {
             throw kernelRefused(size, e);
         }
-        PoolStorage storage = new PoolStorage(this, mapping.reinterpret(arena, null), mapping);
+        PoolStorage storage = new PoolStorage(this, PoolMemory.inScope(mapping, arena), mapping);
         storage.nextLarge = largeHead;
         if (largeHead != null) {
             largeHead.prevLarge = storage;

@@ -19,6 +19,8 @@ public final class MemorySize {
      * Parses a size such as {@code "512M"}, {@code "4g"}, {@code "1T"}, {@code "1024"} or
      * {@code "2GiB"}. Surrounding blanks are ignored; fractions, signs and blanks inside are not accepted.
      *
+     * <p>Any thread.
+     *
      * @return the size in bytes
      * @throws IllegalArgumentException naming the input when it is malformed or does not fit in a long
      */
@@ -79,7 +81,7 @@ public final class MemorySize {
     /**
      * Formats a size with the largest unit that divides it exactly, so that
      * {@code parse(format(n)) == n}: 536870912 → {@code "512M"}, 1572864 → {@code "1536K"},
-     * 1000 → {@code "1000"}.
+     * 1000 → {@code "1000"}. Any thread.
      *
      * @throws IllegalArgumentException for a negative size
      */

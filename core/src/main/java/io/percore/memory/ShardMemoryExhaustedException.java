@@ -15,6 +15,8 @@ public class ShardMemoryExhaustedException extends RuntimeException {
     private final long limit;
 
     /**
+     * Creates the exception; any thread (pools raise it on their owner thread).
+     *
      * @param shardId the shard whose pool refused
      * @param requested bytes the caller asked for
      * @param used bytes the pool had handed out at the time

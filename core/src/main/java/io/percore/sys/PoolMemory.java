@@ -74,7 +74,8 @@ public final class PoolMemory {
     }
 
     /**
-     * @return the size of a base page in bytes (4096 on x86-64; 4 KiB, 16 KiB or 64 KiB on aarch64)
+     * @return the size of a base page in bytes (4096 on x86-64; 4 KiB, 16 KiB or 64 KiB on aarch64).
+     *         Any thread.
      */
     public static long pageSize() {
         return PAGE_SIZE;
@@ -84,7 +85,8 @@ public final class PoolMemory {
      * Maps {@code size} bytes of private, zero-filled, read-write anonymous memory.
      *
      * <p>The segment has the global scope: it stays accessible until {@link #unmap} and touching it after
-     * that crashes the process, so callers wrap it in a scope of their own when others can see it.
+     * that crashes the process, so callers wrap it in a scope of their own ({@link #inScope}) when
+     * others can see it. Any thread.
      *
      * @param size bytes to map, positive; the kernel rounds the mapping up to whole pages
      * @return a page-aligned segment of exactly {@code size} bytes
@@ -108,8 +110,18 @@ public final class PoolMemory {
     }
 
     /**
+     * Views a mapping through {@code arena}'s lifetime: the returned segment addresses the same memory but
+     * becomes inaccessible (access throws {@link IllegalStateException}) once the arena is closed. Closing
+     * the arena does not unmap; the owner still calls {@link #unmap} on the original segment, after
+     * closing the arena so that nothing can reach the pages once they are gone. Any thread.
+     */
+    public static MemorySegment inScope(MemorySegment mapping, Arena arena) {
+        return mapping.reinterpret(arena, null);
+    }
+
+    /**
      * Unmaps the pages covering {@code segment} (which need not be a whole mapping, but must start on a
-     * page boundary).
+     * page boundary). Any thread, as long as no other thread still uses the memory.
      *
      * @throws ErrnoException when munmap fails (EINVAL for an unaligned address)
      */
@@ -126,7 +138,7 @@ public final class PoolMemory {
     /**
      * Asks the kernel to back {@code segment} with transparent huge pages (MADV_HUGEPAGE), which matters
      * when THP is in "madvise" mode. A kernel built without THP answers EINVAL; that is ignored, as the
-     * advice is only an optimisation.
+     * advice is only an optimisation. Any thread.
      *
      * @throws ErrnoException for any other failure (for example ENOMEM for an unmapped range)
      */
@@ -144,7 +156,7 @@ public final class PoolMemory {
 
     /**
      * @return how many NUMA nodes are online according to {@code /sys/devices/system/node/online}, or 1
-     *         when the file is absent (a kernel without NUMA support)
+     *         when the file is absent (a kernel without NUMA support). Any thread; blocking file I/O.
      * @throws UncheckedIOException when the file exists but cannot be read
      * @throws IllegalStateException when its contents are not a node list
      */
@@ -195,7 +207,7 @@ public final class PoolMemory {
 
     /**
      * Finds the NUMA node of a CPU by looking for the {@code nodeK} link in
-     * {@code /sys/devices/system/cpu/cpuN/}.
+     * {@code /sys/devices/system/cpu/cpuN/}. Any thread; blocking file I/O.
      *
      * @return the node number, or 0 when the CPU directory or its node link is absent (no NUMA support)
      * @throws UncheckedIOException when the directory exists but cannot be listed
@@ -245,6 +257,7 @@ public final class PoolMemory {
      *
      * <p>A kernel built without NUMA answers ENOSYS; then this is a no-op, because on such a machine all
      * memory is equally near every CPU. On a NUMA kernel a single-node machine accepts node 0.
+     * Any thread.
      *
      * @param segment page-aligned memory obtained from {@link #mapAnonymous}
      * @param node a node number, 0 ≤ node &lt; 32768

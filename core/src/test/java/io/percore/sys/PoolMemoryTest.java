@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -23,6 +24,22 @@ class PoolMemoryTest {
             assertEquals(0L, seg.get(ValueLayout.JAVA_LONG, 2 * MIB), "anonymous memory starts zeroed");
             seg.set(ValueLayout.JAVA_LONG, 3 * MIB - 8, 0x1122334455667788L);
             assertEquals(0x1122334455667788L, seg.get(ValueLayout.JAVA_LONG, 3 * MIB - 8));
+        } finally {
+            PoolMemory.unmap(seg);
+        }
+    }
+
+    @Test
+    void aScopedViewDiesWithItsArenaWhileTheMappingLives() {
+        MemorySegment seg = PoolMemory.mapAnonymous(PoolMemory.pageSize());
+        try {
+            Arena arena = Arena.ofShared();
+            MemorySegment scoped = PoolMemory.inScope(seg, arena);
+            scoped.set(ValueLayout.JAVA_INT, 0, 77);
+            assertEquals(77, seg.get(ValueLayout.JAVA_INT, 0), "the same memory");
+            arena.close();
+            assertThrows(IllegalStateException.class, () -> scoped.get(ValueLayout.JAVA_INT, 0));
+            assertEquals(77, seg.get(ValueLayout.JAVA_INT, 0), "closing the arena does not unmap");
         } finally {
             PoolMemory.unmap(seg);
         }
