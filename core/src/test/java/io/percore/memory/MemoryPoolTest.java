@@ -160,6 +160,20 @@ class MemoryPoolTest {
     }
 
     @Test
+    void theRoundedSizeCountsAgainstTheLimit() {
+        MemoryPool pool = pool(4, 1000);
+        ShardMemoryExhaustedException e = assertThrows(ShardMemoryExhaustedException.class,
+                () -> pool.allocate(600));
+        assertTrue(e.getMessage().contains("600 bytes") && e.getMessage().contains("1024 after rounding"),
+                e.getMessage());
+        Buffer b = pool.allocate(500); // a 512-byte class fits
+        assertEquals(512, pool.used());
+        assertThrows(ShardMemoryExhaustedException.class, () -> pool.allocate(300),
+                "512 + 300 is under the limit, but 512 + 512 is not");
+        b.release();
+    }
+
+    @Test
     void aRequestLargerThanTheLimitFailsNamingItsSize() {
         MemoryPool pool = pool(5, MIB);
         ShardMemoryExhaustedException e = assertThrows(ShardMemoryExhaustedException.class,
