@@ -1,7 +1,9 @@
 package io.percore.core;
 
+import io.percore.memory.MemoryPool;
 import io.percore.reactor.ReactorBackends;
 import io.percore.sys.Affinity;
+import io.percore.sys.PoolMemory;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -20,6 +22,7 @@ public final class Shard extends Thread {
     private final Consumer<Reactor> init;
     private final CompletableFuture<Reactor> ready = new CompletableFuture<>();
     volatile Reactor reactor;
+    private MemoryPool pool;
 
     private Shard(int shardId, int cpu, ReactorConfig config, Consumer<Reactor> init) {
         super("shard-" + shardId);
@@ -58,17 +61,35 @@ public final class Shard extends Thread {
             if (cpu >= 0) {
                 Affinity.pinTo(cpu);
             }
+            // The pool's memory is bound to this CPU's NUMA node, so the shard allocates where it runs.
+            int node = cpu >= 0 && PoolMemory.numaNodeCount() > 1 ? PoolMemory.numaNodeOfCpu(cpu) : -1;
+            pool = new MemoryPool(shardId, config.memoryPerShard(), node);
+            pool.bindToCurrentThread();
             r = new Reactor(shardId, config, ReactorBackends.create(config.backend()));
             reactor = r;
+            MemoryPool p = pool;
+            r.addPoller(() -> p.drainRemoteFrees() > 0);
             if (init != null) {
                 init.accept(r);
             }
         } catch (Throwable t) {
+            if (pool != null) {
+                pool.close();
+            }
             ready.completeExceptionally(t);
             return;
         }
         ready.complete(r);
-        r.run();
+        try {
+            r.run();
+        } finally {
+            pool.close();
+        }
+    }
+
+    /** @return this shard's memory pool. Shard thread only. */
+    public MemoryPool memoryPool() {
+        return pool;
     }
 
     /** @return the shard of the calling thread, or null when it is not a shard thread. */
