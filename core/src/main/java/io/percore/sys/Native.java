@@ -9,6 +9,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 
 /**
  * The one door to libc: looks up symbols, builds downcall handles that capture {@code errno}, and turns a
@@ -57,24 +58,28 @@ public final class Native {
      * Binds a libc function whose failures are reported through errno. The returned handle takes the
      * errno slot ({@link #errnoSlot()}) as an extra first argument.
      *
+     * @param options further linker options, e.g. {@link Linker.Option#firstVariadicArg} for fcntl and
+     *                syscall, or {@link Linker.Option#critical} for short calls that never block
      * @throws UnsatisfiedLinkError when libc has no such symbol
      */
-    public static MethodHandle downcallErrno(String name, FunctionDescriptor descriptor) {
+    public static MethodHandle downcallErrno(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
-        return LINKER.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"));
+        Linker.Option[] all = Arrays.copyOf(options, options.length + 1);
+        all[options.length] = Linker.Option.captureCallState("errno");
+        return LINKER.downcallHandle(symbol, descriptor, all);
     }
 
     /** Binds a libc function that cannot fail (or reports failure by its return value only). */
-    public static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
+    public static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
-        return LINKER.downcallHandle(symbol, descriptor);
+        return LINKER.downcallHandle(symbol, descriptor, options);
     }
 
     /** Like {@link #downcallErrno} but for calls that must not be bound at class-load time when absent. */
-    public static MethodHandle downcallErrnoOrNull(String name, FunctionDescriptor descriptor) {
-        return hasSymbol(name) ? downcallErrno(name, descriptor) : null;
+    public static MethodHandle downcallErrnoOrNull(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        return hasSymbol(name) ? downcallErrno(name, descriptor, options) : null;
     }
 
     /**
@@ -98,11 +103,19 @@ public final class Native {
         return result;
     }
 
-    /** Shorthand layouts used across sys. */
+    /** C {@code int} (also {@code pid_t}, {@code clockid_t}, {@code unsigned int}): 32 bits. */
     public static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
+    /** C {@code long} (also {@code ssize_t}, {@code off_t}, {@code time_t}): 64 bits on 64-bit Linux. */
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
+    /** C {@code size_t}: 64 bits on 64-bit Linux. */
     public static final ValueLayout.OfLong C_SIZE_T = ValueLayout.JAVA_LONG;
+    /** A C pointer. */
     public static final ValueLayout C_POINTER = ValueLayout.ADDRESS;
+
+    /** @return true when {@code osArch} (a value of the {@code os.arch} property) names x86_64. */
+    static boolean isX86_64(String osArch) {
+        return "amd64".equals(osArch) || "x86_64".equals(osArch);
+    }
 
     /** Wraps a Throwable thrown by {@code MethodHandle.invokeExact} (which declares Throwable) unchanged or as an Error. */
     public static RuntimeException rethrow(Throwable t) {
