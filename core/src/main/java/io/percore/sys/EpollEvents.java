@@ -20,7 +20,7 @@ import java.util.Objects;
  */
 public final class EpollEvents implements AutoCloseable {
     /** True on x86_64, where the kernel's struct epoll_event is packed. */
-    static final boolean PACKED = isX86_64(System.getProperty("os.arch"));
+    static final boolean PACKED = Native.isX86_64(System.getProperty("os.arch"));
 
     /** Layout of one {@code struct epoll_event} on this machine. */
     public static final StructLayout LAYOUT = PACKED
@@ -87,9 +87,5 @@ public final class EpollEvents implements AutoCloseable {
     static void put(MemorySegment target, int events, long data) {
         target.set(ValueLayout.JAVA_INT, 0, events);
         target.set(ValueLayout.JAVA_LONG_UNALIGNED, DATA_OFFSET, data);
-    }
-
-    static boolean isX86_64(String osArch) {
-        return "amd64".equals(osArch) || "x86_64".equals(osArch);
     }
 }

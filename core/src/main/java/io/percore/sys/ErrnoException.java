@@ -16,6 +16,11 @@ public class ErrnoException extends RuntimeException {
     private final int errno;
     private final String call;
 
+    /**
+     * @param errno  the errno the call left, e.g. {@link Errno#EINVAL}
+     * @param call   the libc function or system call that failed, e.g. {@code "epoll_ctl"}
+     * @param detail what was being done (fd, sizes, flags), or null
+     */
     public ErrnoException(int errno, String call, String detail) {
         super(call + " failed: " + Errno.name(errno) + " (" + errno + "): " + strerror(errno)
                 + (detail == null ? "" : " [" + detail + "]"));

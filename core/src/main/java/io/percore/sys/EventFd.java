@@ -49,8 +49,7 @@ public final class EventFd implements AutoCloseable {
     }
 
     private final int fd;
-    /** {@link #CLOSED} bit plus the number of signals in progress. */
-    @SuppressWarnings("unused") // accessed through STATE
+    /** {@link #CLOSED} bit plus the number of signals in progress; updated through {@link #STATE}. */
     private volatile int state;
 
     private EventFd(int fd) {

@@ -103,11 +103,19 @@ public final class Native {
         return result;
     }
 
-    /** Shorthand layouts used across sys. */
+    /** C {@code int} (also {@code pid_t}, {@code clockid_t}, {@code unsigned int}): 32 bits. */
     public static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
+    /** C {@code long} (also {@code ssize_t}, {@code off_t}, {@code time_t}): 64 bits on 64-bit Linux. */
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
+    /** C {@code size_t}: 64 bits on 64-bit Linux. */
     public static final ValueLayout.OfLong C_SIZE_T = ValueLayout.JAVA_LONG;
+    /** A C pointer. */
     public static final ValueLayout C_POINTER = ValueLayout.ADDRESS;
+
+    /** @return true when {@code osArch} (a value of the {@code os.arch} property) names x86_64. */
+    static boolean isX86_64(String osArch) {
+        return "amd64".equals(osArch) || "x86_64".equals(osArch);
+    }
 
     /** Wraps a Throwable thrown by {@code MethodHandle.invokeExact} (which declares Throwable) unchanged or as an Error. */
     public static RuntimeException rethrow(Throwable t) {

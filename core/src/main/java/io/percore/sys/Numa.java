@@ -71,10 +71,11 @@ public final class Numa {
      *
      * <p>The policy is MPOL_PREFERRED, not MPOL_BIND: node-local memory is a speed-up, not a correctness
      * condition, so when the node runs out the kernel should take memory from another node rather than
-     * reclaim hard or kill the process, as MPOL_BIND would. A kernel built without NUMA (ENOSYS) makes
-     * this a no-op, since all memory is then equally local.
+     * reclaim hard and finally call the OOM killer, as MPOL_BIND would. A kernel built without NUMA
+     * (ENOSYS) makes this a no-op, since all memory is then equally local.
      *
      * @param segment page-aligned, e.g. from {@link Mmap#mapAnonymous(long)}
+     * @param node    an online node, e.g. {@link #nodeOfCpu} of the shard's CPU
      * @throws IllegalArgumentException when {@code node} is negative or beyond Linux's limit
      * @throws ErrnoException EINVAL when {@code node} is not online or the segment is not page-aligned;
      *                        EPERM where a seccomp filter forbids mbind (containers without CAP_SYS_NICE)
@@ -151,7 +152,7 @@ public final class Numa {
     }
 
     static long mbindNumber(String osArch) {
-        if (EpollEvents.isX86_64(osArch)) {
+        if (Native.isX86_64(osArch)) {
             return 237;
         }
         if ("aarch64".equals(osArch)) {
