@@ -3,7 +3,7 @@ package io.percore.core;
 import io.percore.memory.MemoryPool;
 import io.percore.reactor.ReactorBackends;
 import io.percore.sys.Affinity;
-import io.percore.sys.PoolMemory;
+import io.percore.sys.Numa;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -62,7 +62,7 @@ public final class Shard extends Thread {
                 Affinity.pinTo(cpu);
             }
             // The pool's memory is bound to this CPU's NUMA node, so the shard allocates where it runs.
-            int node = cpu >= 0 && PoolMemory.numaNodeCount() > 1 ? PoolMemory.numaNodeOfCpu(cpu) : -1;
+            int node = cpu >= 0 && Numa.nodeCount() > 1 ? Numa.nodeOfCpu(cpu) : -1;
             pool = new MemoryPool(shardId, config.memoryPerShard(), node);
             pool.bindToCurrentThread();
             r = new Reactor(shardId, config, ReactorBackends.create(config.backend()));

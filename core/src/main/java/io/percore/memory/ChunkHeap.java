@@ -1,6 +1,7 @@
 package io.percore.memory;
 
-import io.percore.sys.PoolMemory;
+import io.percore.sys.Mmap;
+import io.percore.sys.Numa;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -193,7 +194,7 @@ final class ChunkHeap {
             Chunk c = chunks[i];
             if (c != null) {
                 chunks[i] = null;
-                PoolMemory.unmap(c.mapping);
+                Mmap.unmap(c.mapping);
             }
         }
         chunkCount = 0;
@@ -228,12 +229,12 @@ final class ChunkHeap {
         // Mapped on a 2 MiB boundary so blocks are naturally aligned and the kernel can use huge pages.
         MemorySegment mapping = mapAligned(CHUNK_SIZE, CHUNK_SIZE);
         try {
-            PoolMemory.adviseHugePages(mapping);
+            Mmap.adviseHugePages(mapping);
             if (numaNode >= 0) {
-                PoolMemory.bindToNode(mapping, numaNode);
+                Numa.bind(mapping, numaNode);
             }
         } catch (RuntimeException e) {
-            PoolMemory.unmap(mapping);
+            Mmap.unmap(mapping);
             throw e;
         }
         int index;
@@ -246,7 +247,7 @@ final class ChunkHeap {
             }
             index = chunkSlots++;
         }
-        Chunk c = new Chunk(index, mapping, PoolMemory.inScope(mapping, arena));
+        Chunk c = new Chunk(index, mapping, Mmap.inScope(mapping, arena));
         chunks[index] = c;
         chunkCount++;
         push(TOP_ORDER, handle(c, 0));
@@ -256,7 +257,7 @@ final class ChunkHeap {
         chunks[c.index] = null;
         freeIndexes[freeIndexCount++] = c.index;
         chunkCount--;
-        PoolMemory.unmap(c.mapping);
+        Mmap.unmap(c.mapping);
     }
 
     /**
@@ -268,19 +269,19 @@ final class ChunkHeap {
      * @return the mapping, global scope
      */
     static MemorySegment mapAligned(long size, long alignment) {
-        long page = PoolMemory.pageSize();
+        long page = Mmap.pageSize();
         if (alignment <= page) {
-            return PoolMemory.mapAnonymous(size);
+            return Mmap.mapAnonymous(size);
         }
         long span = size + alignment - page;
-        MemorySegment raw = PoolMemory.mapAnonymous(span);
+        MemorySegment raw = Mmap.mapAnonymous(span);
         long head = -raw.address() & (alignment - 1);
         long tail = span - head - size;
         if (head > 0) {
-            PoolMemory.unmap(raw.asSlice(0, head));
+            Mmap.unmap(raw.asSlice(0, head));
         }
         if (tail > 0) {
-            PoolMemory.unmap(raw.asSlice(head + size, tail));
+            Mmap.unmap(raw.asSlice(head + size, tail));
         }
         return raw.asSlice(head, size);
     }

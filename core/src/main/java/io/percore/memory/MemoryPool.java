@@ -1,7 +1,8 @@
 package io.percore.memory;
 
 import io.percore.sys.ErrnoException;
-import io.percore.sys.PoolMemory;
+import io.percore.sys.Mmap;
+import io.percore.sys.Numa;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -192,7 +193,7 @@ public final class MemoryPool implements AutoCloseable {
     }
 
     private Buffer allocateMapping(int size, int alignment) {
-        long page = PoolMemory.pageSize();
+        long page = Mmap.pageSize();
         long bytes = (size + page - 1) & -page;
         reserve(size, bytes);
         // Large mappings start on a huge-page boundary so the kernel can back them with huge pages.
@@ -202,19 +203,19 @@ public final class MemoryPool implements AutoCloseable {
             mapping = ChunkHeap.mapAligned(bytes, align);
             try {
                 if (bytes >= HUGE_PAGE) {
-                    PoolMemory.adviseHugePages(mapping);
+                    Mmap.adviseHugePages(mapping);
                 }
                 if (numaNode >= 0) {
-                    PoolMemory.bindToNode(mapping, numaNode);
+                    Numa.bind(mapping, numaNode);
                 }
             } catch (ErrnoException e) {
-                PoolMemory.unmap(mapping);
+                Mmap.unmap(mapping);
                 throw e;
             }
         } catch (ErrnoException e) {
             throw kernelRefused(size, e);
         }
-        PoolStorage storage = new PoolStorage(this, PoolMemory.inScope(mapping, arena), mapping);
+        PoolStorage storage = new PoolStorage(this, Mmap.inScope(mapping, arena), mapping);
         storage.nextLarge = largeHead;
         if (largeHead != null) {
             largeHead.prevLarge = storage;
@@ -282,7 +283,7 @@ public final class MemoryPool implements AutoCloseable {
         }
         storage.prevLarge = storage.nextLarge = null;
         largeMapped -= storage.bytes;
-        PoolMemory.unmap(storage.mapping);
+        Mmap.unmap(storage.mapping);
     }
 
     /**
@@ -326,7 +327,7 @@ public final class MemoryPool implements AutoCloseable {
         remoteFrees.takeAll();
         heap.unmapAll();
         for (PoolStorage s = largeHead; s != null; s = s.nextLarge) {
-            PoolMemory.unmap(s.mapping);
+            Mmap.unmap(s.mapping);
         }
         largeHead = null;
         largeMapped = 0;

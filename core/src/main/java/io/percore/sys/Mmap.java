@@ -145,6 +145,32 @@ public final class Mmap {
         }
     }
 
+    /**
+     * Asks for transparent huge pages on {@code segment} (MADV_HUGEPAGE), which matters when THP is in
+     * "madvise" mode. A kernel without THP answers EINVAL: ignored, as the advice is only an optimisation.
+     * Any thread.
+     *
+     * @throws ErrnoException for any other failure
+     */
+    public static void adviseHugePages(MemorySegment segment) {
+        try {
+            madvise(segment, MADV_HUGEPAGE);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EINVAL) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Views a mapping through {@code arena}'s lifetime: the same memory, but access throws
+     * {@link IllegalStateException} once the arena is closed. Closing the arena does not unmap; the owner
+     * still calls {@link #unmap} on the original segment, after closing the arena. Any thread.
+     */
+    public static MemorySegment inScope(MemorySegment mapping, Arena arena) {
+        return mapping.reinterpret(arena, null);
+    }
+
     /** @return the size of a base page in bytes (4096 on x86_64; 4, 16 or 64 KiB on aarch64). */
     public static long pageSize() {
         return PAGE_SIZE;

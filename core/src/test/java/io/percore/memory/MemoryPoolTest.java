@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.percore.sys.Errno;
 import io.percore.sys.ErrnoException;
-import io.percore.sys.PoolMemory;
+import io.percore.sys.Mmap;
+import io.percore.sys.Numa;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -186,7 +187,7 @@ class MemoryPoolTest {
     @Test
     void largeAllocationsGetTheirOwnMappingUnmappedOnRelease() {
         MemoryPool pool = pool(0, 64 * MIB);
-        long page = PoolMemory.pageSize();
+        long page = Mmap.pageSize();
         int size = MemoryPool.MAX_POOLED_SIZE + 1;
         long rounded = (size + page - 1) / page * page;
         Buffer big = pool.allocate(size);
@@ -319,7 +320,7 @@ class MemoryPoolTest {
 
     @Test
     void memoryBoundToANumaNodeIsUsable() {
-        MemoryPool pool = new MemoryPool(0, 64 * MIB, PoolMemory.numaNodeOfCpu(0));
+        MemoryPool pool = new MemoryPool(0, 64 * MIB, Numa.nodeOfCpu(0));
         pools.add(pool);
         Buffer small = pool.allocate(4096);
         Buffer large = pool.allocate(3 * (int) MIB);
@@ -333,8 +334,8 @@ class MemoryPoolTest {
 
     @Test
     void aMappingTheKernelRefusesIsReportedAndNothingLeaks() {
-        // Node 4000 does not exist, so mbind fails with EINVAL after the chunk was mapped.
-        MemoryPool pool = new MemoryPool(8, 64 * MIB, 4000);
+        // Node 1000 does not exist, so mbind fails with EINVAL after the chunk was mapped.
+        MemoryPool pool = new MemoryPool(8, 64 * MIB, 1000);
         pools.add(pool);
         ShardMemoryExhaustedException small = assertThrows(ShardMemoryExhaustedException.class,
                 () -> pool.allocate(100));
