@@ -179,8 +179,18 @@ public final class Smp {
         return Futures.whenAll(all).discardResult();
     }
 
-    /** Runs {@code mapper} on every shard and folds the values on the calling shard as they come back. */
+    /**
+     * Runs {@code mapper} on every shard and folds the values on the calling shard as they come back. Shard
+     * thread only.
+     *
+     * @throws IllegalStateException off a shard thread
+     */
     public static <R> Future<R> mapReduce(Supplier<? extends Future<R>> mapper, R initial, BinaryOperator<R> reducer) {
+        // Check here: Futures.mapReduce would turn submitTo's IllegalStateException into a failed future that an
+        // off-shard caller has no loop to observe.
+        if (Shard.current() == null) {
+            throw new IllegalStateException("mapReduce needs a shard thread; use Smp.submitExternal from other threads");
+        }
         int n = count();
         List<Integer> ids = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

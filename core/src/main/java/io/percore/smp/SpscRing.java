@@ -122,12 +122,18 @@ public final class SpscRing<E> extends SpscRingPad2 {
 
     /**
      * Hands up to {@code limit} published elements to {@code sink}, oldest first, then frees their slots.
-     * Consumer only.
+     * Consumer only. If {@code sink} throws, the elements it was handed (the failing one included) count as
+     * taken and the exception propagates; the rest stay for the next drain.
      *
      * @return how many elements were taken
+     * @throws IllegalArgumentException when {@code limit} is negative
      */
     @SuppressWarnings("unchecked")
     public int drain(Consumer<? super E> sink, int limit) {
+        if (limit < 0) {
+            // A negative count would move the head backwards and hand out freed slots again.
+            throw new IllegalArgumentException("drain limit must not be negative, not " + limit);
+        }
         long h = head;
         long available = tailCache - h;
         if (available <= 0) {
@@ -137,15 +143,22 @@ public final class SpscRing<E> extends SpscRingPad2 {
                 return 0;
             }
         }
-        int n = (int) Math.min(available, limit);
-        for (int i = 0; i < n; i++) {
-            int index = (int) (h + i) & mask;
-            E e = (E) SLOTS.get(slots, index);
-            SLOTS.set(slots, index, null);
-            sink.accept(e);
+        long end = h + Math.min(available, limit);
+        long next = h;
+        try {
+            while (next != end) {
+                int index = (int) next & mask;
+                E e = (E) SLOTS.get(slots, index);
+                SLOTS.set(slots, index, null);
+                next++;
+                sink.accept(e);
+            }
+        } finally {
+            // Release exactly the slots already cleared, even when the sink threw: otherwise the next drain would
+            // deliver them again, as nulls.
+            HEAD.setRelease(this, next);
         }
-        HEAD.setRelease(this, h + n);
-        return n;
+        return (int) (next - h);
     }
 
     /** @return true when the consumer sees nothing published. Consumer only (re-reads the tail). */
