@@ -1,6 +1,7 @@
 package io.percore.bench;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -14,6 +15,10 @@ public final class BenchMain {
 
     /** Entry point; exit status 0 on success, 2 on a usage error, 1 when a benchmark failed. */
     public static void main(String[] args) {
+        // Every comparison starts and stops shards several times; one "started N shard(s)" line each is noise.
+        if (System.getProperty("org.slf4j.simpleLogger.log.io.percore.smp.Smp") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.io.percore.smp.Smp", "warn");
+        }
         int status;
         try {
             status = run(args, System.out);
@@ -47,6 +52,9 @@ public final class BenchMain {
         if (mode == null) {
             return usage(out, "no benchmark named");
         }
+        if (!List.of("futures", "smp", "counters").contains(mode)) {
+            return usage(out, "unknown benchmark '" + mode + "'");
+        }
         Report report = new Report(out);
         report.line("percore bench %s%s on %d CPU(s), %s %s", mode, quick ? " --quick (numbers not meaningful)" : "",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
@@ -55,10 +63,7 @@ public final class BenchMain {
         switch (mode) {
             case "futures" -> FuturesBench.run(quick, report);
             case "smp" -> SmpBench.run(quick, report);
-            case "counters" -> CountersBench.run(quick, report);
-            default -> {
-                return usage(out, "unknown benchmark '" + mode + "'");
-            }
+            default -> CountersBench.run(quick, report);
         }
         report.line("took %.1f s; medians of interleaved rounds below", (System.nanoTime() - t0) / 1e9);
         report.printFigures();
