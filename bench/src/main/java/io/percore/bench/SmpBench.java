@@ -40,15 +40,13 @@ public final class SmpBench {
         double[] ringMps = new double[rounds];
         double[] jctoolsMps = new double[rounds];
         double[] lineRtt = new double[rounds];
-        long ringN = 1_000_000;
-        long jctoolsN = 1_000_000;
         for (int r = -1; r < rounds; r++) {
             boolean record = r >= 0;
             long d = record ? measure : warm;
             String tag = record ? "round " + (r + 1) : "warm-up";
 
-            long lines = quick ? 10_000 : 200_000;
-            double line = (double) SmpWorkloads.cacheLineRoundTrips(lines, CPU_A, CPU_B) / lines;
+            long[] lines = SmpWorkloads.cacheLineRoundTrips(quick ? 5_000_000L : 50_000_000L, CPU_A, CPU_B);
+            double line = (double) lines[1] / lines[0];
             report.line("  %-8s cache-line round trip between the CPUs: %s ns", tag, Report.format(line));
             if (record) {
                 lineRtt[r] = line;
@@ -91,19 +89,14 @@ public final class SmpBench {
                 put(poolRtt, r, h);
             }
 
-            long t = SmpWorkloads.spscRing(ringN, CPU_A, CPU_B);
-            double ring = ringN / (t / 1e3);
-            t = SmpWorkloads.jctoolsSpsc(jctoolsN, CPU_A, CPU_B);
-            double jct = jctoolsN / (t / 1e3);
-            report.line("  %-8s raw rings one way: SpscRing %.1f M msg/s (%d msgs), JCTools SpscArrayQueue %.1f M msg/s (%d msgs)",
-                    tag, ring, ringN, jct, jctoolsN);
+            long[] rr = SmpWorkloads.spscRing(d, CPU_A, CPU_B);
+            double ring = rr[0] / (rr[1] / 1e3);
+            long[] jr = SmpWorkloads.jctoolsSpsc(d, CPU_A, CPU_B);
+            double jct = jr[0] / (jr[1] / 1e3);
+            report.line("  %-8s raw rings one way: SpscRing %.1f M msg/s, JCTools SpscArrayQueue %.1f M msg/s", tag, ring, jct);
             if (record) {
                 ringMps[r] = ring;
                 jctoolsMps[r] = jct;
-            } else {
-                // Size the raw-ring runs to the round's duration from the warm-up's rate.
-                ringN = Math.max(100_000, (long) (ring * 1e6 * measure / 1e9));
-                jctoolsN = Math.max(100_000, (long) (jct * 1e6 * measure / 1e9));
             }
         }
 

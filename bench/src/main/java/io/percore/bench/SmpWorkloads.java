@@ -231,31 +231,46 @@ public final class SmpWorkloads {
     }
 
     /**
-     * {@code n} cache-line round trips: a thread pinned to {@code cpuA} writes a volatile counter and spins until
-     * a thread pinned to {@code cpuB} echoes it on another line. The cost of moving a line to the other core
-     * and back, twice, is the floor under any cross-core hand-off, so it puts the other figures in proportion
-     * (and shows which state a shared virtual machine is in). Any non-shard thread; blocks until done.
+     * Cache-line round trips for about {@code durationNanos}: a thread pinned to {@code cpuA} writes a volatile
+     * counter and spins until a thread pinned to {@code cpuB} echoes it on another line. The cost of moving a
+     * line to the other core and back, twice, is the floor under any cross-core hand-off, so it puts the other
+     * figures in proportion (and shows which state a shared virtual machine is in). Any non-shard thread;
+     * blocks until done.
      *
-     * @return nanoseconds for the {@code n} round trips
+     * @return {round trips, nanoseconds they took}
      */
-    public static long cacheLineRoundTrips(long n, int cpuA, int cpuB) throws InterruptedException {
+    public static long[] cacheLineRoundTrips(long durationNanos, int cpuA, int cpuB) throws InterruptedException {
         PaddedFlag ping = new PaddedFlag();
         PaddedFlag pong = new PaddedFlag();
-        return twoThreads(cpuA, cpuB, () -> {
-            for (long i = 1; i <= n; i++) {
-                ping.value = i;
-                while (pong.value != i) {
-                    Thread.onSpinWait();
+        long[] made = {0};
+        long elapsed = twoThreads(cpuA, cpuB, () -> {
+            long deadline = System.nanoTime() + durationNanos;
+            long i = 0;
+            do {
+                for (int k = 0; k < 1024; k++) {
+                    ping.value = ++i;
+                    while (pong.value != i) {
+                        Thread.onSpinWait();
+                    }
                 }
-            }
+            } while (System.nanoTime() - deadline < 0);
+            made[0] = i;
+            ping.value = -1;
         }, () -> {
-            for (long i = 1; i <= n; i++) {
-                while (ping.value != i) {
+            long last = 0;
+            while (true) {
+                long v;
+                while ((v = ping.value) == last) {
                     Thread.onSpinWait();
                 }
-                pong.value = i;
+                if (v < 0) {
+                    return;
+                }
+                pong.value = v;
+                last = v;
             }
         });
+        return new long[] {made[0], elapsed};
     }
 
     // ------------------------------------------------------------------------------------------ raw rings
@@ -270,41 +285,56 @@ public final class SmpWorkloads {
         }
     }
 
+    /** How many elements a time-bounded producer sent, published once it stopped (-1 until then). */
+    private static final class Total {
+        volatile long value = -1;
+    }
+
     /**
-     * Sends {@code n} references through a new {@link SpscRing} of {@value #RING_CAPACITY} slots from a thread
-     * pinned to {@code producerCpu} to one pinned to {@code consumerCpu}; the producer publishes every
-     * {@value #RING_PUBLISH_BATCH} elements (or when the ring is full), the consumer drains up to 256 at a time.
-     * Any non-shard thread; blocks until done.
+     * For about {@code durationNanos}, sends references through a new {@link SpscRing} of {@value
+     * #RING_CAPACITY} slots from a thread pinned to {@code producerCpu} to one pinned to {@code consumerCpu};
+     * the producer publishes every {@value #RING_PUBLISH_BATCH} elements (or when the ring is full), the
+     * consumer drains up to 256 at a time. Any non-shard thread; blocks until done.
      *
-     * @return nanoseconds from the producer's first element to the consumer's last
+     * @return {elements, nanoseconds from the producer's first element to the consumer's last}
      */
-    public static long spscRing(long n, int producerCpu, int consumerCpu) throws InterruptedException {
+    public static long[] spscRing(long durationNanos, int producerCpu, int consumerCpu) throws InterruptedException {
         SpscRing<Object> ring = new SpscRing<>(RING_CAPACITY);
-        return twoThreads(producerCpu, consumerCpu, () -> {
+        Total total = new Total();
+        long elapsed = twoThreads(producerCpu, consumerCpu, () -> {
+            long deadline = System.nanoTime() + durationNanos;
             long sent = 0;
-            while (sent < n) {
-                int k = 0;
-                while (k < RING_PUBLISH_BATCH && sent < n && ring.stage(ITEMS[(int) sent & (ITEMS.length - 1)])) {
-                    sent++;
-                    k++;
+            do {
+                for (int b = 0; b < 128; b++) {
+                    int k = 0;
+                    while (k < RING_PUBLISH_BATCH && ring.stage(ITEMS[(int) sent & (ITEMS.length - 1)])) {
+                        sent++;
+                        k++;
+                    }
+                    if (k > 0) {
+                        ring.publish();
+                    } else {
+                        Thread.onSpinWait();
+                    }
                 }
-                if (k > 0) {
-                    ring.publish();
-                } else {
-                    Thread.onSpinWait();
-                }
-            }
+            } while (System.nanoTime() - deadline < 0);
+            total.value = sent;
         }, () -> {
             Sink sink = new Sink();
             long got = 0;
-            while (got < n) {
+            while (true) {
                 int d = ring.drain(sink, 256);
+                got += d;
                 if (d == 0) {
+                    long t = total.value;
+                    if (t >= 0 && got == t) {
+                        return;
+                    }
                     Thread.onSpinWait();
                 }
-                got += d;
             }
         });
+        return new long[] {total.value, elapsed};
     }
 
     /**
@@ -312,28 +342,40 @@ public final class SmpWorkloads {
      * element (its slots carry the hand-off, so it needs no batching), {@code drain} up to 256 at a time.
      * Any non-shard thread; blocks until done.
      *
-     * @return nanoseconds from the producer's first element to the consumer's last
+     * @return {elements, nanoseconds from the producer's first element to the consumer's last}
      */
-    public static long jctoolsSpsc(long n, int producerCpu, int consumerCpu) throws InterruptedException {
+    public static long[] jctoolsSpsc(long durationNanos, int producerCpu, int consumerCpu) throws InterruptedException {
         SpscArrayQueue<Object> queue = new SpscArrayQueue<>(RING_CAPACITY);
-        return twoThreads(producerCpu, consumerCpu, () -> {
-            for (long sent = 0; sent < n; sent++) {
-                Object e = ITEMS[(int) sent & (ITEMS.length - 1)];
-                while (!queue.offer(e)) {
-                    Thread.onSpinWait();
+        Total total = new Total();
+        long elapsed = twoThreads(producerCpu, consumerCpu, () -> {
+            long deadline = System.nanoTime() + durationNanos;
+            long sent = 0;
+            do {
+                for (int b = 0; b < 4096; b++) {
+                    Object e = ITEMS[(int) sent & (ITEMS.length - 1)];
+                    while (!queue.offer(e)) {
+                        Thread.onSpinWait();
+                    }
+                    sent++;
                 }
-            }
+            } while (System.nanoTime() - deadline < 0);
+            total.value = sent;
         }, () -> {
             Sink sink = new Sink();
             long got = 0;
-            while (got < n) {
+            while (true) {
                 int d = queue.drain(sink, 256);
+                got += d;
                 if (d == 0) {
+                    long t = total.value;
+                    if (t >= 0 && got == t) {
+                        return;
+                    }
                     Thread.onSpinWait();
                 }
-                got += d;
             }
         });
+        return new long[] {total.value, elapsed};
     }
 
     /** Runs a producer and a consumer on two pinned threads, both released at once; times first send to last receive. */
