@@ -5,6 +5,7 @@ import io.percore.bench.Interleaved.Variant;
 import io.percore.core.Future;
 import io.percore.smp.Smp;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * {@code ./percore bench futures}: percore's future chains against CompletableFuture, both run inside tasks of
@@ -21,7 +22,8 @@ public final class FuturesBench {
         try {
             report.line("futures: one shard pinned to CPU 0; every variant runs inside a task of that shard");
             double[] ready = Interleaved.nanosPerOp(report, "ready chain, inlined", s,
-                    new Variant("percore Future", ops -> onShard(smp, () -> Future.ready(FutureWorkloads.readyChainPercore(ops)))),
+                    new Variant("percore Future", ops -> onShard(smp,
+                            () -> Future.ready(FutureWorkloads.readyChainPercore(ops)))),
                     new Variant("CompletableFuture", ops -> onShard(smp,
                             () -> Future.ready(FutureWorkloads.readyChainCompletableFuture(ops)))));
             double[] escaping = Interleaved.nanosPerOp(report, "ready chain, every future stored", s,
@@ -33,7 +35,7 @@ public final class FuturesBench {
                     new Variant("percore Future", ops -> onShard(smp, () -> FutureWorkloads.laterChainPercore(ops))),
                     new Variant("CompletableFuture", ops -> onShard(smp,
                             () -> Future.ready(FutureWorkloads.laterChainCompletableFuture(ops)))));
-            double[] ready2 = Interleaved.nanosPerOp(report, "consume a ready future", s,
+            double[] consumeReady = Interleaved.nanosPerOp(report, "consume a ready future", s,
                     new Variant("Async.await", ops -> onShard(smp, () -> FutureWorkloads.awaitReady(ops))),
                     new Variant("flatMap", ops -> onShard(smp, () -> Future.ready(FutureWorkloads.flatMapReady(ops)))));
             double[] pending = Interleaved.nanosPerOp(report, "consume a pending future", s,
@@ -51,8 +53,8 @@ public final class FuturesBench {
             report.figure("future_chain_later_ns", later[0], "ns");
             report.figure("completablefuture_chain_later_ns", later[1], "ns");
             report.figure("future_chain_later_vs_completablefuture", later[1] / later[0], "x");
-            report.figure("async_await_ready_ns", ready2[0], "ns");
-            report.figure("flatmap_ready_ns", ready2[1], "ns");
+            report.figure("async_await_ready_ns", consumeReady[0], "ns");
+            report.figure("flatmap_ready_ns", consumeReady[1], "ns");
             report.figure("async_await_pending_ns", pending[0], "ns");
             report.figure("flatmap_pending_ns", pending[1], "ns");
             report.figure("async_await_pending_cost_over_flatmap", pending[0] / pending[1], "x");
@@ -62,7 +64,7 @@ public final class FuturesBench {
         }
     }
 
-    private static long onShard(Smp smp, java.util.function.Supplier<Future<Long>> work) throws Exception {
+    private static long onShard(Smp smp, Supplier<Future<Long>> work) throws Exception {
         return Shards.call(smp, 0, work);
     }
 }
