@@ -23,7 +23,6 @@ public final class Reactor implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(Reactor.class);
     private static final VarHandle SLEEPING;
     private static final VarHandle TASK_SEQ;
-    private static final VarHandle TASK_START;
     private static final VarHandle RUNNING_TASK;
 
     static {
@@ -31,7 +30,6 @@ public final class Reactor implements Executor {
             MethodHandles.Lookup l = MethodHandles.lookup();
             SLEEPING = l.findVarHandle(Reactor.class, "sleeping", boolean.class);
             TASK_SEQ = l.findVarHandle(Reactor.class, "taskSeq", long.class);
-            TASK_START = l.findVarHandle(Reactor.class, "taskStart", long.class);
             RUNNING_TASK = l.findVarHandle(Reactor.class, "runningTask", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -65,12 +63,13 @@ public final class Reactor implements Executor {
     /** The Async body running now, if any (see {@link Async}). */
     Object asyncBody;
     private long preemptDeadline = Long.MAX_VALUE;
+    /** How many tasks run between two reads of the clock (1 to {@link #MAX_CLOCK_EVERY}), adapted to task length. */
+    private int clockEvery = 1;
+    private static final int MAX_CLOCK_EVERY = 16;
 
     // Read by the stall detector's thread with opaque loads; written here with opaque stores (plain movs on x86).
     @SuppressWarnings("unused")
     private long taskSeq;
-    @SuppressWarnings("unused")
-    private long taskStart;
     @SuppressWarnings("unused")
     private boolean runningTask;
 
@@ -226,6 +225,7 @@ public final class Reactor implements Executor {
         Promise<Void> p = new Promise<>();
         // Ending the slice makes the reactor poll and fire timers before running the rest.
         r.preemptDeadline = System.nanoTime();
+        r.clockEvery = 1;
         r.currentQueue.add(() -> p.setValue(null));
         return p;
     }
@@ -266,12 +266,12 @@ public final class Reactor implements Executor {
         preemptDeadline = deadline;
         currentQueue = q;
         RUNNING_TASK.setOpaque(this, true);
-        long t = start;
         long seq = taskSeq;
         long ran = 0;
+        long lastCheck = start;
+        int sinceCheck = 0;
         do {
             Runnable task = q.poll();
-            TASK_START.setOpaque(this, t);
             TASK_SEQ.setOpaque(this, ++seq);
             try {
                 task.run();
@@ -279,12 +279,27 @@ public final class Reactor implements Executor {
                 reportUncaught("task", e);
             }
             ran++;
-            t = System.nanoTime();
-        } while (!q.isEmpty() && t - preemptDeadline < 0);
+            // Reading the clock costs as much as a short task, so short tasks are timed in batches. A batch that
+            // took more than an eighth of the quota means long tasks are about: time each one again.
+            if (++sinceCheck >= clockEvery) {
+                long t = System.nanoTime();
+                if (t - lastCheck > config.taskQuotaNanos() >> 3) {
+                    clockEvery = 1;
+                } else if (clockEvery < MAX_CLOCK_EVERY) {
+                    clockEvery <<= 1;
+                }
+                lastCheck = t;
+                sinceCheck = 0;
+                if (t - preemptDeadline >= 0) {
+                    break;
+                }
+            }
+        } while (!q.isEmpty());
+        long end = sinceCheck == 0 ? lastCheck : System.nanoTime();
         RUNNING_TASK.setOpaque(this, false);
         currentQueue = mainQueue;
         preemptDeadline = Long.MAX_VALUE;
-        q.charge(t - start);
+        q.charge(end - start);
         q.tasksRun += ran;
         tasksRun += ran;
         if (q.isEmpty()) {
@@ -355,6 +370,9 @@ public final class Reactor implements Executor {
 
     /** Ends the reactor's idle sleep if it is in one. Any thread; publish the work first. */
     public void wakeup() {
+        if (config.pollMode()) {
+            return; // never sleeps: nothing to wake, and no fence to pay
+        }
         VarHandle.fullFence();
         if ((boolean) SLEEPING.getVolatile(this)) {
             backend.wakeup();
@@ -387,9 +405,13 @@ public final class Reactor implements Executor {
 
     // ---------------------------------------------------------------- stall detector's view (any thread, opaque)
 
-    boolean stallSample(long[] out) {
-        out[0] = (long) TASK_SEQ.getOpaque(this);
-        out[1] = (long) TASK_START.getOpaque(this);
+    /** @return the number of the task running now (it changes with every task), read opaquely. */
+    long stallSequence() {
+        return (long) TASK_SEQ.getOpaque(this);
+    }
+
+    /** @return true while the loop is inside a task slice, read opaquely. */
+    boolean stallRunning() {
         return (boolean) RUNNING_TASK.getOpaque(this);
     }
 

@@ -9,9 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds reactor stalls: a task that runs longer than {@code --blocked-reactor-notify-ms} (default 25 ms) keeps
- * its shard from I/O and timers. One daemon thread samples every shard's "task started at / task number" (opaque
- * reads of fields the reactor writes with plain stores) a few times per threshold; when one task has run past the
- * threshold it logs a warning with the shard thread's stack at that moment. Reports are rate-limited per shard
+ * its shard from I/O and timers. One daemon thread samples every shard's task number (an opaque read of a field
+ * the reactor bumps with a plain store per task) four times per threshold; when the same task is still running
+ * after the threshold (give or take a sampling period) it logs a warning with the shard thread's stack. Reports are rate-limited per shard
  * (at most one per second, with a count of those held back), as a stuck shard would otherwise flood the log.
  */
 public final class StallDetector {
@@ -23,6 +23,8 @@ public final class StallDetector {
 
     private static final class Watch {
         final Reactor reactor;
+        long seenSeq = -1;
+        long seenAt;
         long reportedSeq = -1;
         long lastReportAt;
         long suppressed;
@@ -73,30 +75,31 @@ public final class StallDetector {
     }
 
     private static void loop() {
-        long[] sample = new long[2];
         while (true) {
             long minThreshold = Long.MAX_VALUE;
             for (Watch w : WATCHED.values()) {
                 long threshold = w.reactor.config.blockedNotifyNanos();
                 minThreshold = Math.min(minThreshold, threshold);
-                check(w, threshold, sample);
+                check(w, threshold);
             }
             long period = minThreshold == Long.MAX_VALUE ? 10_000_000L : Math.max(500_000L, minThreshold / 4);
             LockSupport.parkNanos(period);
         }
     }
 
-    private static void check(Watch w, long threshold, long[] sample) {
-        if (!w.reactor.stallSample(sample)) {
+    private static void check(Watch w, long threshold) {
+        long now = System.nanoTime();
+        long seq = w.reactor.stallSequence();
+        if (!w.reactor.stallRunning() || seq != w.seenSeq) {
+            w.seenSeq = seq;
+            w.seenAt = now;
             return;
         }
-        long seq = sample[0];
-        long running = System.nanoTime() - sample[1];
+        long running = now - w.seenAt;
         if (running < threshold || seq == w.reportedSeq) {
             return;
         }
         w.reportedSeq = seq;
-        long now = System.nanoTime();
         if (w.lastReportAt != 0 && now - w.lastReportAt < REPORT_INTERVAL_NANOS) {
             w.suppressed++;
             return;
@@ -104,8 +107,7 @@ public final class StallDetector {
         Thread owner = w.reactor.ownerThread();
         StackTraceElement[] stack = owner == null ? new StackTraceElement[0] : owner.getStackTrace();
         // The task may have finished while we took the stack; report only if it is still the same one.
-        w.reactor.stallSample(sample);
-        if (sample[0] != seq) {
+        if (w.reactor.stallSequence() != seq || !w.reactor.stallRunning()) {
             return;
         }
         w.lastReportAt = now;

@@ -19,15 +19,23 @@ abstract class SpscRingPad1 extends SpscRingHead {
     long p10, p11, p12, p13, p14, p15, p16, p17;
 }
 
-/** The producer's side: the published index, the staged index, and its cached copy of the consumer's index. */
+/** The producer's published index, alone on its line: the consumer reads it, so nothing hot may share it. */
 abstract class SpscRingTail extends SpscRingPad1 {
     long tail;
-    long staged;
-    long headCache;
 }
 
 abstract class SpscRingPad2 extends SpscRingTail {
     long p20, p21, p22, p23, p24, p25, p26, p27;
+}
+
+/** The producer's private state, written on every stage: the staged index and its cached copy of the head. */
+abstract class SpscRingProducer extends SpscRingPad2 {
+    long staged;
+    long headCache;
+}
+
+abstract class SpscRingPad3 extends SpscRingProducer {
+    long p30, p31, p32, p33, p34, p35, p36, p37;
 }
 
 /**
@@ -45,7 +53,7 @@ abstract class SpscRingPad2 extends SpscRingTail {
  *
  * @param <E> element type
  */
-public final class SpscRing<E> extends SpscRingPad2 {
+public final class SpscRing<E> extends SpscRingPad3 {
     private static final VarHandle HEAD;
     private static final VarHandle TAIL;
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Object[].class);
