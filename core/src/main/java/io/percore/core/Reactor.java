@@ -64,6 +64,10 @@ public final class Reactor implements Executor {
     long lowresNanos = System.nanoTime();
     /** The Async body running now, if any (see {@link Async}). */
     Object asyncBody;
+    /**
+     * When the code running now should yield. Set for every phase that runs user code: tasks, and also pollers
+     * (cross-shard work runs inside them) and timer callbacks, so a loop started there yields too.
+     */
     private long preemptDeadline = Long.MAX_VALUE;
 
     // Read by the stall detector's thread with opaque loads; written here with opaque stores (plain movs on x86).
@@ -199,7 +203,10 @@ public final class Reactor implements Executor {
 
     // ---------------------------------------------------------------- preemption
 
-    /** @return true when the running task has used up the quota and should yield. Shard thread only. */
+    /**
+     * @return true when the running code (a task, or cross-shard work and timer callbacks, which run between
+     * tasks) has used up the quota and should yield. Shard thread only.
+     */
     public static boolean needPreempt() {
         Reactor r = current();
         return r != null && System.nanoTime() - r.preemptDeadline >= 0;
@@ -257,13 +264,14 @@ public final class Reactor implements Executor {
     }
 
     private boolean runTasks(long start) {
+        long quota = config.taskQuotaNanos();
         TaskQueue q = pickQueue();
         if (q == null) {
+            preemptDeadline = start + quota;
             return false;
         }
         lastVruntime = q.vruntime;
-        long deadline = start + config.taskQuotaNanos();
-        preemptDeadline = deadline;
+        preemptDeadline = start + quota;
         currentQueue = q;
         RUNNING_TASK.setOpaque(this, true);
         long t = start;
@@ -283,7 +291,8 @@ public final class Reactor implements Executor {
         } while (!q.isEmpty() && t - preemptDeadline < 0);
         RUNNING_TASK.setOpaque(this, false);
         currentQueue = mainQueue;
-        preemptDeadline = Long.MAX_VALUE;
+        // Polling and timers come next and may run user code (cross-shard work, timer callbacks): a fresh quota.
+        preemptDeadline = t + quota;
         q.charge(t - start);
         q.tasksRun += ran;
         tasksRun += ran;
@@ -316,6 +325,7 @@ public final class Reactor implements Executor {
             if (stopRequested || activeCount > 0 || next - now <= 0) {
                 return;
             }
+            preemptDeadline = now + config.taskQuotaNanos();
             if (pollOnce() || activeCount > 0) {
                 return;
             }
