@@ -248,9 +248,11 @@ public final class Reactor implements Executor {
                 long now = System.nanoTime();
                 lowresNanos = now;
                 turns++;
+                // runTasks leaves the poll-and-timers phase begun (see beginPhase); it ends before idling.
                 boolean work = runTasks(now);
                 work |= pollOnce();
                 work |= timers.expire(System.nanoTime());
+                RUNNING_TASK.setOpaque(this, false);
                 if (!work && activeCount == 0) {
                     idle();
                 }
@@ -267,7 +269,7 @@ public final class Reactor implements Executor {
         long quota = config.taskQuotaNanos();
         TaskQueue q = pickQueue();
         if (q == null) {
-            preemptDeadline = start + quota;
+            beginPhase(start, quota);
             return false;
         }
         lastVruntime = q.vruntime;
@@ -289,10 +291,8 @@ public final class Reactor implements Executor {
             ran++;
             t = System.nanoTime();
         } while (!q.isEmpty() && t - preemptDeadline < 0);
-        RUNNING_TASK.setOpaque(this, false);
         currentQueue = mainQueue;
-        // Polling and timers come next and may run user code (cross-shard work, timer callbacks): a fresh quota.
-        preemptDeadline = t + quota;
+        beginPhase(t, quota);
         q.charge(t - start);
         q.tasksRun += ran;
         tasksRun += ran;
@@ -300,6 +300,17 @@ public final class Reactor implements Executor {
             deactivate(q);
         }
         return true;
+    }
+
+    /**
+     * Begins the phase of polling and timers. It runs user code too (cross-shard work inside the pollers, timer
+     * callbacks), so it gets a quota of its own, and the stall detector watches it as one more task.
+     */
+    private void beginPhase(long start, long quota) {
+        preemptDeadline = start + quota;
+        TASK_START.setOpaque(this, start);
+        TASK_SEQ.setOpaque(this, taskSeq + 1);
+        RUNNING_TASK.setOpaque(this, true);
     }
 
     private boolean pollOnce() {
@@ -325,8 +336,10 @@ public final class Reactor implements Executor {
             if (stopRequested || activeCount > 0 || next - now <= 0) {
                 return;
             }
-            preemptDeadline = now + config.taskQuotaNanos();
-            if (pollOnce() || activeCount > 0) {
+            beginPhase(now, config.taskQuotaNanos());
+            boolean polled = pollOnce();
+            RUNNING_TASK.setOpaque(this, false);
+            if (polled || activeCount > 0) {
                 return;
             }
             if (now - spinUntil >= 0) {
