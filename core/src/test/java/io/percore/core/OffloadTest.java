@@ -42,7 +42,7 @@ class OffloadTest {
     void theShardKeepsRunningWhileTheCallBlocks() {
         String r = call(smp, 0, () -> {
             Future<String> slow = Offload.run(() -> {
-                Thread.sleep(100);
+                Thread.sleep(200);
                 return "slow";
             });
             // The shard is free: a 1 ms timer fires long before the blocking call returns.
