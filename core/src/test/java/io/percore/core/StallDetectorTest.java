@@ -3,6 +3,7 @@ package io.percore.core;
 import static io.percore.core.OnShard.call;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.percore.smp.Smp;
 import java.time.Duration;
@@ -63,10 +64,27 @@ class StallDetectorTest {
         return SEEN.stream().filter(s -> s.at() >= since && s.stall().shardId() == shard).toList();
     }
 
-    static Seen awaitReportMentioning(long since, int shard, String method) {
-        OnShard.awaitTrue("a stall report of shard " + shard + " naming " + method, Duration.ofSeconds(5),
-                () -> reportsSince(since, shard).stream().anyMatch(s -> s.mentions(method)));
-        return reportsSince(since, shard).stream().filter(s -> s.mentions(method)).findFirst().orElseThrow();
+    /**
+     * Stalls {@code shard} with {@code stall} until a report naming {@code method} arrives. On a loaded machine
+     * the OS may deschedule a shard past the threshold and so use up its one report a second just before our
+     * stall; the test then tries again, at most three times.
+     */
+    static Seen provokeReport(int shard, String method, Runnable stall) throws InterruptedException {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            awaitQuietWindow(shard);
+            long since = System.nanoTime();
+            stall.run();
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() - deadline < 0) {
+                Seen ours = reportsSince(since, shard).stream().filter(s -> s.mentions(method)).findFirst()
+                        .orElse(null);
+                if (ours != null) {
+                    return ours;
+                }
+                Thread.sleep(5);
+            }
+        }
+        return fail("no stall report of shard " + shard + " naming " + method + " in three tries");
     }
 
     static void spinInATask() {
@@ -87,11 +105,8 @@ class StallDetectorTest {
 
     @Test
     void aSpinningTaskIsReportedWithItsShardAndStack() throws InterruptedException {
-        awaitQuietWindow(1);
         long before = StallDetector.reports(1);
-        long since = System.nanoTime();
-        OnShard.run(smp, 1, StallDetectorTest::spinInATask);
-        Seen seen = awaitReportMentioning(since, 1, "spinInATask");
+        Seen seen = provokeReport(1, "spinInATask", () -> OnShard.run(smp, 1, StallDetectorTest::spinInATask));
         assertEquals(1, seen.stall().shardId());
         assertTrue(seen.stall().runningNanos() >= 10_000_000L, "reported after " + seen.stall().runningNanos() + " ns");
         assertTrue(StallDetector.reports(1) > before, "reports(shard) counts it");
@@ -99,42 +114,47 @@ class StallDetectorTest {
 
     @Test
     void reportsAreRateLimitedToOnePerSecondPerShard() throws InterruptedException {
-        awaitQuietWindow(1);
-        long before = StallDetector.reports(1);
-        long since = System.nanoTime();
-        // Two separate stalls well within one second.
-        OnShard.run(smp, 1, StallDetectorTest::spinInATask);
-        OnShard.run(smp, 1, StallDetectorTest::spinInATask);
-        awaitReportMentioning(since, 1, "spinInATask");
-        Thread.sleep(200);
-        assertEquals(1, reportsSince(since, 1).size(), "two stalls within a second make one report");
-        assertEquals(before + 1, StallDetector.reports(1));
+        for (int attempt = 0; ; attempt++) {
+            awaitQuietWindow(1);
+            long before = StallDetector.reports(1);
+            long since = System.nanoTime();
+            // Two separate stalls well within one second.
+            OnShard.run(smp, 1, StallDetectorTest::spinInATask);
+            OnShard.run(smp, 1, StallDetectorTest::spinInATask);
+            OnShard.awaitTrue("a stall report of shard 1", Duration.ofSeconds(2),
+                    () -> !reportsSince(since, 1).isEmpty());
+            long first = reportsSince(since, 1).get(0).at();
+            Thread.sleep(Math.max(0, (first + 900_000_000L - System.nanoTime()) / 1_000_000L));
+            List<Seen> inOneSecond = reportsSince(since, 1).stream().filter(s -> s.at() - first < 1_000_000_000L)
+                    .toList();
+            // Whatever caused them (our stalls or the OS descheduling the shard), one second holds one report.
+            assertEquals(1, inOneSecond.size(), "reports within one second");
+            assertEquals(before + inOneSecond.size(), StallDetector.reports(1));
+            if (inOneSecond.get(0).mentions("spinInATask") || attempt == 2) {
+                assertTrue(inOneSecond.get(0).mentions("spinInATask"), "the report is of our stall");
+                return;
+            }
+        }
     }
 
     @Test
     void aSpinningTimerCallbackIsReported() throws InterruptedException {
-        awaitQuietWindow(1);
-        long since = System.nanoTime();
-        call(smp, 1, () -> {
+        provokeReport(1, "spinInATimerCallback", () -> call(smp, 1, () -> {
             Promise<Void> done = new Promise<>();
             new Timer(() -> {
                 spinInATimerCallback();
                 done.setValue(null);
             }).arm(Duration.ofMillis(1));
             return done;
-        });
-        awaitReportMentioning(since, 1, "spinInATimerCallback");
+        }));
     }
 
     @Test
     void spinningCrossShardWorkIsReported() throws InterruptedException {
-        awaitQuietWindow(1);
-        long since = System.nanoTime();
-        call(smp, 0, () -> Smp.submitTo(1, () -> {
+        provokeReport(1, "spinInCrossShardWork", () -> call(smp, 0, () -> Smp.submitTo(1, () -> {
             spinInCrossShardWork();
             return Future.done();
-        }));
-        awaitReportMentioning(since, 1, "spinInCrossShardWork");
+        })));
     }
 
     @Test
