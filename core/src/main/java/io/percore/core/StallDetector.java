@@ -8,8 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds reactor stalls: a task that runs longer than {@code --blocked-reactor-notify-ms} (default 25 ms) keeps
- * its shard from I/O and timers. One daemon thread samples every shard's "task started at / task number" (opaque
+ * Finds reactor stalls: a task (or a timer callback, or cross-shard work run by a poller) that runs longer than
+ * {@code --blocked-reactor-notify-ms} (default 25 ms) keeps its shard from I/O and timers. One daemon thread samples every shard's "task started at / task number" (opaque
  * reads of fields the reactor writes with plain stores) a few times per threshold; when one task has run past the
  * threshold it logs a warning with the shard thread's stack at that moment. Reports are rate-limited per shard
  * (at most one per second, with a count of those held back), as a stuck shard would otherwise flood the log.
