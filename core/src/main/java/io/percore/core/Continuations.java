@@ -11,6 +11,23 @@ import java.util.function.Supplier;
 final class Continuations {
     private Continuations() {}
 
+    /**
+     * Makes {@code waiting} the continuation of the pending future {@code inner}.
+     *
+     * @return false when {@code inner} already had a continuation: {@code waiting} then fails with that error
+     * instead of staying pending forever (the error would otherwise only reach the reactor's log)
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static boolean waitFor(Continuation<?, ?> waiting, Future<?> inner) {
+        try {
+            ((Future) inner).attach((Continuation) waiting);
+            return true;
+        } catch (IllegalStateException e) {
+            waiting.completeFailure(e);
+            return false;
+        }
+    }
+
     static final class Map<S, R> extends Continuation<S, R> {
         private final Function<? super S, ? extends R> fn;
 
@@ -47,7 +64,6 @@ final class Continuations {
         }
 
         @Override
-        @SuppressWarnings({"unchecked", "rawtypes"})
         public void run() {
             if (inner != null) {
                 completeFrom(inner);
@@ -69,9 +85,8 @@ final class Continuations {
                 completeFailure(new NullPointerException("flatMap function returned null"));
             } else if (next.state != PENDING) {
                 completeFrom(next);
-            } else {
+            } else if (waitFor(this, next)) {
                 inner = next;
-                ((Future) next).attach((Continuation) this);
             }
         }
     }
@@ -108,7 +123,6 @@ final class Continuations {
         }
 
         @Override
-        @SuppressWarnings({"unchecked", "rawtypes"})
         public void run() {
             if (inner != null) {
                 completeFrom(inner);
@@ -130,9 +144,8 @@ final class Continuations {
                 completeFailure(new NullPointerException("recoverWith function returned null"));
             } else if (next.state != PENDING) {
                 completeFrom(next);
-            } else {
+            } else if (waitFor(this, next)) {
                 inner = next;
-                ((Future) next).attach((Continuation) this);
             }
         }
     }
@@ -161,11 +174,17 @@ final class Continuations {
                     f = Future.failed(t);
                 }
                 action = null;
-                actionFuture = f;
                 if (f.state == PENDING) {
-                    ((Future) f).attach((Continuation) this);
-                    return;
+                    try {
+                        ((Future) f).attach((Continuation) this);
+                        actionFuture = f;
+                        return;
+                    } catch (IllegalStateException e) {
+                        // The action's future already had a continuation: that is the action's failure.
+                        f = Future.failed(e);
+                    }
                 }
+                actionFuture = f;
             }
             finish();
         }
@@ -251,7 +270,9 @@ final class Continuations {
             throw new IllegalStateException("withTimeout needs a shard thread (it arms a shard timer)");
         }
         TimeoutRace<T> race = new TimeoutRace<>(source, timeout);
+        // Attach first: when the source already has a continuation this throws, and no timer may be left armed.
+        source.attach(race);
         race.timerArm(timeout);
-        return source.attach(race);
+        return race;
     }
 }

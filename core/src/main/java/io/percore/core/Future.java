@@ -219,7 +219,8 @@ public class Future<T> {
         }
         if (state == FAILED) {
             try {
-                return (Future<T>) fn.apply(((Failure) result).take());
+                Future<T> next = (Future<T>) fn.apply(((Failure) result).take());
+                return next != null ? next : failed(new NullPointerException("recoverWith function returned null"));
             } catch (Throwable t) {
                 return failed(t);
             }

@@ -62,6 +62,10 @@ public final class Reactor implements Executor {
     long lowresNanos = System.nanoTime();
     /** The Async body running now, if any (see {@link Async}). */
     Object asyncBody;
+    /**
+     * When the code running now should yield. Set for every phase that runs user code: tasks, and also pollers
+     * (cross-shard work runs inside them) and timer callbacks, so a loop started there yields too.
+     */
     private long preemptDeadline = Long.MAX_VALUE;
     /** How many tasks run between two reads of the clock (1 to {@link #MAX_CLOCK_EVERY}), adapted to task length. */
     private int clockEvery = 1;
@@ -198,7 +202,10 @@ public final class Reactor implements Executor {
 
     // ---------------------------------------------------------------- preemption
 
-    /** @return true when the running task has used up the quota and should yield. Shard thread only. */
+    /**
+     * @return true when the running code (a task, or cross-shard work and timer callbacks, which run between
+     * tasks) has used up the quota and should yield. Shard thread only.
+     */
     public static boolean needPreempt() {
         Reactor r = current();
         return r != null && System.nanoTime() - r.preemptDeadline >= 0;
@@ -241,9 +248,11 @@ public final class Reactor implements Executor {
                 long now = System.nanoTime();
                 lowresNanos = now;
                 turns++;
+                // runTasks leaves the poll-and-timers phase begun (see beginPhase); it ends before idling.
                 boolean work = runTasks(now);
                 work |= pollOnce();
                 work |= timers.expire(System.nanoTime());
+                RUNNING_TASK.setOpaque(this, false);
                 if (!work && activeCount == 0) {
                     idle();
                 }
@@ -257,13 +266,14 @@ public final class Reactor implements Executor {
     }
 
     private boolean runTasks(long start) {
+        long quota = config.taskQuotaNanos();
         TaskQueue q = pickQueue();
         if (q == null) {
+            beginPhase(start, quota);
             return false;
         }
         lastVruntime = q.vruntime;
-        long deadline = start + config.taskQuotaNanos();
-        preemptDeadline = deadline;
+        preemptDeadline = start + quota;
         currentQueue = q;
         RUNNING_TASK.setOpaque(this, true);
         long seq = taskSeq;
@@ -283,7 +293,7 @@ public final class Reactor implements Executor {
             // took more than an eighth of the quota means long tasks are about: time each one again.
             if (++sinceCheck >= clockEvery) {
                 long t = System.nanoTime();
-                if (t - lastCheck > config.taskQuotaNanos() >> 3) {
+                if (t - lastCheck > quota >> 3) {
                     clockEvery = 1;
                 } else if (clockEvery < MAX_CLOCK_EVERY) {
                     clockEvery <<= 1;
@@ -296,9 +306,8 @@ public final class Reactor implements Executor {
             }
         } while (!q.isEmpty());
         long end = sinceCheck == 0 ? lastCheck : System.nanoTime();
-        RUNNING_TASK.setOpaque(this, false);
         currentQueue = mainQueue;
-        preemptDeadline = Long.MAX_VALUE;
+        beginPhase(end, quota);
         q.charge(end - start);
         q.tasksRun += ran;
         tasksRun += ran;
@@ -306,6 +315,16 @@ public final class Reactor implements Executor {
             deactivate(q);
         }
         return true;
+    }
+
+    /**
+     * Begins the phase of polling and timers. It runs user code too (cross-shard work inside the pollers, timer
+     * callbacks), so it gets a quota of its own, and the stall detector watches it as one more task.
+     */
+    private void beginPhase(long start, long quota) {
+        preemptDeadline = start + quota;
+        TASK_SEQ.setOpaque(this, ++taskSeq);
+        RUNNING_TASK.setOpaque(this, true);
     }
 
     private boolean pollOnce() {
@@ -331,7 +350,10 @@ public final class Reactor implements Executor {
             if (stopRequested || activeCount > 0 || next - now <= 0) {
                 return;
             }
-            if (pollOnce() || activeCount > 0) {
+            beginPhase(now, config.taskQuotaNanos());
+            boolean polled = pollOnce();
+            RUNNING_TASK.setOpaque(this, false);
+            if (polled || activeCount > 0) {
                 return;
             }
             if (now - spinUntil >= 0) {
@@ -410,7 +432,7 @@ public final class Reactor implements Executor {
         return (long) TASK_SEQ.getOpaque(this);
     }
 
-    /** @return true while the loop is inside a task slice, read opaquely. */
+    /** @return true while the loop is inside a task slice or the poll phase, read opaquely. */
     boolean stallRunning() {
         return (boolean) RUNNING_TASK.getOpaque(this);
     }

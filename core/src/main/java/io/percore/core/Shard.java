@@ -1,6 +1,7 @@
 package io.percore.core;
 
 import io.percore.memory.MemoryPool;
+import io.percore.reactor.ReactorBackend;
 import io.percore.reactor.ReactorBackends;
 import io.percore.sys.Affinity;
 import io.percore.sys.Numa;
@@ -57,6 +58,7 @@ public final class Shard extends Thread {
     @Override
     public void run() {
         Reactor r;
+        ReactorBackend backend = null;
         try {
             if (cpu >= 0) {
                 Affinity.pinTo(cpu);
@@ -65,7 +67,8 @@ public final class Shard extends Thread {
             int node = cpu >= 0 && Numa.nodeCount() > 1 ? Numa.nodeOfCpu(cpu) : -1;
             pool = new MemoryPool(shardId, config.memoryPerShard(), node);
             pool.bindToCurrentThread();
-            r = new Reactor(shardId, config, ReactorBackends.create(config.backend()));
+            backend = ReactorBackends.create(config.backend());
+            r = new Reactor(shardId, config, backend);
             reactor = r;
             MemoryPool p = pool;
             r.addPoller(() -> p.drainRemoteFrees() > 0);
@@ -73,6 +76,14 @@ public final class Shard extends Thread {
                 init.accept(r);
             }
         } catch (Throwable t) {
+            // The loop will not run, so nobody else would close the backend's descriptors.
+            if (backend != null) {
+                try {
+                    backend.close();
+                } catch (Throwable closeError) {
+                    t.addSuppressed(closeError);
+                }
+            }
             if (pool != null) {
                 pool.close();
             }

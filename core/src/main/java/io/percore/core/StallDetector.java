@@ -8,10 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds reactor stalls: a task that runs longer than {@code --blocked-reactor-notify-ms} (default 25 ms) keeps
- * its shard from I/O and timers. One daemon thread samples every shard's task number (an opaque read of a field
- * the reactor bumps with a plain store per task) four times per threshold; when the same task is still running
- * after the threshold (give or take a sampling period) it logs a warning with the shard thread's stack. Reports are rate-limited per shard
+ * Finds reactor stalls: a task (or a timer callback, or cross-shard work run by a poller) that runs longer than
+ * {@code --blocked-reactor-notify-ms} (default 25 ms) keeps its shard from I/O and timers. One daemon thread
+ * samples every shard's task number (an opaque read of a field the reactor bumps with a plain store per task)
+ * four times per threshold; when the same task is still running after the threshold (give or take a sampling
+ * period) it logs a warning with the shard thread's stack. Reports are rate-limited per shard
  * (at most one per second, with a count of those held back), as a stuck shard would otherwise flood the log.
  */
 public final class StallDetector {
