@@ -161,6 +161,10 @@ public final class Reactor implements Executor {
             return;
         }
         inbox.add(task);
+        // The loop may have ended between the check above and the add, and drained the inbox already.
+        if (stopped && inbox.remove(task)) {
+            throw new RejectedExecutionException("shard " + shardId + " is stopped; it runs no more work");
+        }
         wakeup();
     }
 
@@ -412,17 +416,34 @@ public final class Reactor implements Executor {
         return stopped;
     }
 
+    /** Rejects what the loop will never run: tasks still in the inbox and in the task queues. */
     private void drainAfterStop() {
         int dropped = 0;
-        while (inbox.poll() != null) {
-            dropped++;
+        Runnable r;
+        while ((r = inbox.poll()) != null) {
+            dropped += rejectOrDrop(r);
         }
         for (int i = 0; i < activeCount; i++) {
-            dropped += active[i].size();
+            TaskQueue q = active[i];
+            while ((r = q.poll()) != null) {
+                dropped += rejectOrDrop(r);
+            }
         }
         if (dropped > 0) {
             LOG.debug("shard {} stopped with {} task(s) not run", shardId, dropped);
         }
+    }
+
+    private int rejectOrDrop(Runnable r) {
+        if (r instanceof RejectableTask rt) {
+            try {
+                rt.reject(new RejectedExecutionException("shard " + shardId + " stopped before running it"));
+            } catch (Throwable t) {
+                reportUncaught("reject", t);
+            }
+            return 0;
+        }
+        return 1;
     }
 
     // ---------------------------------------------------------------- stall detector's view (any thread, opaque)

@@ -3,6 +3,7 @@ package io.percore.smp;
 import io.percore.core.Future;
 import io.percore.core.Futures;
 import io.percore.core.Reactor;
+import io.percore.core.RejectableTask;
 import io.percore.core.Shard;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -213,13 +214,23 @@ public final class Smp {
             return result;
         }
         try {
-            shards[target].reactor().execute(() -> Future.of(work).onComplete((v, e) -> {
-                if (e == null) {
-                    result.complete(v);
-                } else {
-                    result.completeExceptionally(e);
+            shards[target].reactor().execute(new RejectableTask() {
+                @Override
+                public void run() {
+                    Future.of(work).onComplete((v, e) -> {
+                        if (e == null) {
+                            result.complete(v);
+                        } else {
+                            result.completeExceptionally(e);
+                        }
+                    });
                 }
-            }));
+
+                @Override
+                public void reject(RejectedExecutionException reason) {
+                    result.completeExceptionally(reason);
+                }
+            });
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(e);
         }
