@@ -314,7 +314,10 @@ public final class DnsConfig {
                 preference, cacheSize, maxCacheTtl, maxNegativeTtl, maxCnameChain);
     }
 
-    /** @return a copy with another search list. */
+    /**
+     * @return a copy with another search list
+     * @throws IllegalArgumentException when a domain is not a valid DNS name
+     */
     public DnsConfig withSearch(List<String> domains) {
         return new DnsConfig(nameservers, domains, ndots, timeout, attempts, rotate, tcpOnly, ednsPayloadSize, hosts,
                 preference, cacheSize, maxCacheTtl, maxNegativeTtl, maxCnameChain);

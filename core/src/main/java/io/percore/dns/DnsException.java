@@ -59,6 +59,7 @@ public class DnsException extends RuntimeException {
 
     /** No usable answer arrived in time: every attempt on every server timed out. */
     public static final class Timeout extends DnsException {
+        /** @param what what timed out ("no answer over UDP within 5000 ms"); {@code server}: the last one tried */
         public Timeout(String what, String name, SocketAddress server) {
             super(what, name, server, null);
         }
@@ -71,6 +72,7 @@ public class DnsException extends RuntimeException {
     public static final class ServerFailure extends DnsException {
         private final int rcode;
 
+        /** @param rcode the response code, or -1 when the server could not be reached ({@code cause} says why) */
         public ServerFailure(int rcode, String name, SocketAddress server, Throwable cause) {
             super(rcode < 0 ? "server unreachable" : "server failure (" + DnsMessage.rcodeName(rcode) + ")",
                     name, server, cause);
