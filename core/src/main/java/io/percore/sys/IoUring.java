@@ -256,7 +256,8 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
-    private static RuntimeException setupFailure(int errno, int sqEntries, int cqEntries) {
+    /** @return what a failed io_uring_setup means: "not usable here" for the errnos a fallback should follow. */
+    static RuntimeException setupFailure(int errno, int sqEntries, int cqEntries) {
         return switch (errno) {
             case Errno.ENOSYS -> new IoUringUnavailableException(errno, "the kernel has no io_uring");
             case Errno.EPERM -> new IoUringUnavailableException(errno,

@@ -2,6 +2,7 @@ package io.percore.sys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,18 @@ class IoUringTest {
             System.out.println(ring);
             System.out.println(probe);
         }
+    }
+
+    @Test
+    void setupFailuresThatMeanNoIoUringAskForAFallback() {
+        for (int errno : new int[] {Errno.ENOSYS, Errno.EPERM, Errno.ENOMEM, Errno.EINVAL}) {
+            RuntimeException e = IoUring.setupFailure(errno, 8, 16);
+            IoUringUnavailableException u = assertInstanceOf(IoUringUnavailableException.class, e);
+            assertEquals(errno, u.errno());
+            assertTrue(u.getMessage().contains(Errno.name(errno)) && u.getMessage().contains("epoll"), u.getMessage());
+        }
+        RuntimeException e = IoUring.setupFailure(Errno.EMFILE, 8, 16);
+        assertEquals(Errno.EMFILE, assertInstanceOf(ErrnoException.class, e).errno(), "out of descriptors is not a missing feature");
     }
 
     @Test

@@ -147,12 +147,22 @@ public final class IoUringBackend implements ReactorBackend {
 
     // ---------------------------------------------------------------- the reactor's calls
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Enters the kernel only when entries are queued or the kernel flagged completion work for this thread;
+     * otherwise it only reads the CQ tail.
+     *
+     * @return true when an operation completed (wake-ups and cancellations do not count)
+     */
     @Override
     public boolean poll() {
         if (ring.needsEnter()) {
             submitNow();
         }
-        return reap() > 0;
+        long before = completions;
+        reap();
+        return completions != before;
     }
 
     @Override
