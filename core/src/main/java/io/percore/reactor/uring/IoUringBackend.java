@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@link PendingOp} whose slot is its user_data; the completion finds it there and resolves its promise. A
  * completion resolves promises from inside {@code poll}/{@code sleep}; their continuations run as tasks.
  *
- * <p>Thread rules: {@link #wakeup()} from any thread; everything else on the thread that created the backend
- * (the ring is single-issuer and its mappings are confined to that thread).
+ * <p>Thread rules: {@link #wakeup()} from any thread; everything else on the platform thread that created the
+ * backend, its shard (the ring is single-issuer, so the kernel refuses submissions from any other thread, and its
+ * mappings are confined to that thread).
  */
 public final class IoUringBackend implements ReactorBackend {
     private static final Logger LOG = LoggerFactory.getLogger(IoUringBackend.class);
