@@ -1,6 +1,7 @@
 package io.percore.reactor;
 
 import io.percore.reactor.epoll.EpollBackend;
+import io.percore.reactor.uring.IoUringBackend;
 import java.util.List;
 
 /** Creates the backend named by {@code --reactor-backend}. */
@@ -8,7 +9,7 @@ public final class ReactorBackends {
     private ReactorBackends() {}
 
     /** The backends this build can drive. */
-    public static final List<String> AVAILABLE = List.of("epoll");
+    public static final List<String> AVAILABLE = List.of("epoll", "io_uring");
 
     /** @return the backend used when the user names none. */
     public static String defaultName() {
@@ -22,6 +23,7 @@ public final class ReactorBackends {
     public static ReactorBackend create(String name) {
         return switch (name) {
             case "epoll" -> EpollBackend.create();
+            case "io_uring" -> IoUringBackend.create();
             default -> throw new IllegalArgumentException(
                     "unknown reactor backend '" + name + "' (available: " + String.join(", ", AVAILABLE) + ")");
         };
