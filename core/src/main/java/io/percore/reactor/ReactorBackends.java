@@ -1,5 +1,6 @@
 package io.percore.reactor;
 
+import io.percore.reactor.aio.LinuxAioBackend;
 import io.percore.reactor.epoll.EpollBackend;
 import java.util.List;
 
@@ -8,7 +9,7 @@ public final class ReactorBackends {
     private ReactorBackends() {}
 
     /** The backends this build can drive. */
-    public static final List<String> AVAILABLE = List.of("epoll");
+    public static final List<String> AVAILABLE = List.of("epoll", "linux-aio");
 
     /** @return the backend used when the user names none. */
     public static String defaultName() {
@@ -22,6 +23,7 @@ public final class ReactorBackends {
     public static ReactorBackend create(String name) {
         return switch (name) {
             case "epoll" -> EpollBackend.create();
+            case "linux-aio" -> LinuxAioBackend.create();
             default -> throw new IllegalArgumentException(
                     "unknown reactor backend '" + name + "' (available: " + String.join(", ", AVAILABLE) + ")");
         };
