@@ -66,6 +66,8 @@ public final class LinuxAioBackend implements ReactorBackend {
 
     private final long ctx;
     private final int maxEvents;
+    /** Requests this backend puts in the kernel at most: maxEvents, which the kernel always has room for. */
+    private final int inFlightLimit;
     private final Arena arena;
     private final MemorySegment iocbs;
     private final long iocbBase;
@@ -81,7 +83,7 @@ public final class LinuxAioBackend implements ReactorBackend {
     private byte[] opcode = new byte[256];
     private int[] fdOf = new int[256];
     private Object[] ref = new Object[256];
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array cannot be created directly
     private Promise<Integer>[] promise = new Promise[256];
     private int highWater;
     private int[] free = new int[256];
@@ -99,9 +101,11 @@ public final class LinuxAioBackend implements ReactorBackend {
     private long resolved;
     private long submitCalls;
 
-    private LinuxAioBackend(long ctx, int maxEvents, Arena arena, MemorySegment iocbs, EventFd wake, boolean useRing) {
+    private LinuxAioBackend(long ctx, int maxEvents, int inFlightLimit, Arena arena, MemorySegment iocbs, EventFd wake,
+                            boolean useRing) {
         this.ctx = ctx;
         this.maxEvents = maxEvents;
+        this.inFlightLimit = inFlightLimit;
         this.arena = arena;
         this.iocbs = iocbs;
         this.iocbBase = iocbs.address();
@@ -127,11 +131,14 @@ public final class LinuxAioBackend implements ReactorBackend {
      *                        when the kernel lacks IOCB_CMD_POLL (before Linux 4.18)
      */
     public static LinuxAioBackend create(int maxEvents) {
-        return create(maxEvents, true);
+        return create(maxEvents, true, maxEvents);
     }
 
-    /** As {@link #create(int)}; {@code useRing} false reaps with io_getevents only (the fallback path, for tests). */
-    static LinuxAioBackend create(int maxEvents, boolean useRing) {
+    /**
+     * As {@link #create(int)}, for tests: {@code useRing} false reaps with io_getevents only (the fallback path), and
+     * an {@code inFlightLimit} above what the kernel holds makes it answer EAGAIN.
+     */
+    static LinuxAioBackend create(int maxEvents, boolean useRing, int inFlightLimit) {
         if (maxEvents < 2) {
             throw new IllegalArgumentException("maxEvents must leave room for the wake-up and one operation: " + maxEvents);
         }
@@ -142,7 +149,7 @@ public final class LinuxAioBackend implements ReactorBackend {
             arena = Arena.ofConfined();
             MemorySegment iocbs = Mmap.mapAnonymous(MAX_SLOTS * LinuxAio.IOCB_SIZE, arena);
             wake = EventFd.create();
-            LinuxAioBackend backend = new LinuxAioBackend(ctx, maxEvents, arena, iocbs, wake, useRing);
+            LinuxAioBackend backend = new LinuxAioBackend(ctx, maxEvents, inFlightLimit, arena, iocbs, wake, useRing);
             backend.armWake();
             backend.flush();
             if (backend.state[backend.wakeSlot] != IN_KERNEL) {
@@ -486,13 +493,14 @@ public final class LinuxAioBackend implements ReactorBackend {
     }
 
     /**
-     * Hands queued iocbs to the kernel, {@value #BATCH} per io_submit, keeping at most {@code maxEvents} in it. A
+     * Hands queued iocbs to the kernel, {@value #BATCH} per io_submit, keeping at most {@code maxEvents} in it (which
+     * the kernel always has room for, so EAGAIN is a safety net rather than the flow control). A
      * partial submission continues from the first one not taken: submitted again alone, the kernel either takes it
      * or says why not; EAGAIN leaves the rest queued for the next turn, any other refusal fails that operation.
      */
     private void flush() {
         while (queueHead < queueTail) {
-            int room = maxEvents - inKernel;
+            int room = inFlightLimit - inKernel;
             if (room <= 0) {
                 break;
             }

@@ -449,7 +449,65 @@ class LinuxAioBackendTest {
         }
     }
 
+    @Test
+    void whenTheKernelSaysEagainTheRestStaysQueuedAndGoesInLater() {
+        // The backend is allowed more in flight than a context of 8 holds (the kernel rounds it up to a page of
+        // events, a little over 100), so io_submit takes a prefix and then answers EAGAIN.
+        LinuxAioBackend overcommitted = LinuxAioBackend.create(8, true, 10_000);
+        List<EventFd> counters = new ArrayList<>();
+        try {
+            int waits = 400;
+            List<PollableFd> fds = new ArrayList<>();
+            List<Future<Integer>> readable = new ArrayList<>();
+            for (int i = 0; i < waits; i++) {
+                EventFd e = EventFd.create();
+                counters.add(e);
+                PollableFd fd = new PollableFd(e.fd());
+                fds.add(fd);
+                readable.add(overcommitted.pollReady(fd, Readiness.IN));
+            }
+            overcommitted.poll();
+            int accepted = overcommitted.inKernel();
+            assertTrue(accepted > 8 && accepted < waits, "the kernel took " + accepted + " of " + waits);
+            assertEquals(waits + 1 - accepted, overcommitted.queued());
+            for (int i = 0; i < waits; i++) {
+                counters.get(i).signal();
+                assertEquals(Readiness.IN, await(overcommitted, readable.get(i)), "wait " + i);
+            }
+            assertEquals(0, overcommitted.queued());
+            fds.forEach(overcommitted::forget);
+        } finally {
+            overcommitted.close();
+            counters.forEach(EventFd::close);
+        }
+    }
+
     // ---------------------------------------------------------------- errors
+
+    @Test
+    void aRefusedIocbInTheMiddleOfABatchFailsAloneAndTheRestGoIn() {
+        int[] p = pipe();
+        PollableFd w1 = new PollableFd(p[1]);
+        PollableFd bad = new PollableFd(BAD_FD);
+        PollableFd r = new PollableFd(p[0]);
+        Future<Integer> first = backend.pollReady(w1, Readiness.OUT);
+        Future<Integer> refused = backend.pollReady(bad, Readiness.IN);
+        Future<Integer> third = backend.pollReady(r, Readiness.IN);
+        long calls = backend.submitCalls();
+        backend.poll();
+        // io_submit took the first, stopped at the bad one; alone it said EBADF; then the third went in.
+        assertEquals(3, backend.submitCalls() - calls);
+        ErrnoException e = assertInstanceOf(ErrnoException.class, failure(refused));
+        assertEquals(Errno.EBADF, e.errno());
+        assertEquals(Readiness.OUT, await(first));
+        assertFalse(third.isDone());
+        assertEquals(2, backend.inKernel(), "wake-up + the third wait");
+        writeByte(p[1]);
+        assertEquals(Readiness.IN, await(third));
+        backend.forget(w1);
+        backend.forget(r);
+        backend.forget(bad);
+    }
 
     @Test
     void aBadDescriptorFailsTheFutureWithEbadf() {
@@ -489,7 +547,7 @@ class LinuxAioBackendTest {
 
     @Test
     void withoutTheUserSpaceRingEverythingGoesThroughIoGetevents(@TempDir Path dir) throws Exception {
-        LinuxAioBackend plain = LinuxAioBackend.create(64, false);
+        LinuxAioBackend plain = LinuxAioBackend.create(64, false, 64);
         try {
             assertFalse(plain.readsRingInUserSpace());
             int[] p = pipe();
