@@ -1,0 +1,704 @@
+package io.percore.reactor.aio;
+
+import io.percore.core.Future;
+import io.percore.core.Promise;
+import io.percore.reactor.FdClosedException;
+import io.percore.reactor.FileOps;
+import io.percore.reactor.PollableFd;
+import io.percore.reactor.ReactorBackend;
+import io.percore.reactor.Readiness;
+import io.percore.sys.Errno;
+import io.percore.sys.ErrnoException;
+import io.percore.sys.EventFd;
+import io.percore.sys.LinuxAio;
+import io.percore.sys.LinuxAioRing;
+import io.percore.sys.Mmap;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * The linux-aio backend, Seastar's default before io_uring: one AIO context per shard; readiness waits are
+ * one-shot {@code IOCB_CMD_POLL} requests, file reads and writes are PREAD/PWRITE/FDSYNC requests, and both kinds
+ * complete through the same ring. See the package documentation for the design; in short:
+ *
+ * <ul>
+ * <li>Each operation owns a pooled 64-byte iocb (a slot) from a lazily touched mapping, identified by its address
+ *     in {@code aio_data}. A slot is reused only after the kernel's completion for it has been reaped.</li>
+ * <li>Operations are queued and submitted with one io_submit per {@link #poll()} or {@link #sleep(long)}, earlier
+ *     when {@value #BATCH} are waiting. At most {@code maxEvents} requests are in the kernel; the rest wait in the
+ *     queue, which is what a refused (EAGAIN) or partial io_submit leaves too.</li>
+ * <li>{@link #poll()} reads the completion ring from user space (no system call) when the kernel's ring header is
+ *     the known one, else calls io_getevents with a zero timeout; {@link #sleep(long)} waits in io_getevents.</li>
+ * <li>{@link #wakeup()} signals an eventfd on which a POLL request is always pending (re-armed after each wake,
+ *     ahead of everything else queued).</li>
+ * </ul>
+ *
+ * <p>Readiness waits are one-shot and level-triggered: a wait on a descriptor that is already ready completes in
+ * io_submit. A pending POLL occupies a place in the context until it fires, so with {@code maxEvents} waits pending
+ * further operations queue until one completes: size the context for the descriptors a shard waits on.
+ *
+ * <p>Thread rules: create, use and close on the owning shard's thread (the memory is confined to it); only
+ * {@link #wakeup()} may be called from other threads.
+ */
+public final class LinuxAioBackend implements ReactorBackend {
+    /** Requests a shard's context holds in flight unless told otherwise. */
+    public static final int DEFAULT_MAX_EVENTS = 1024;
+    /** iocbs handed to one io_submit. */
+    static final int BATCH = 128;
+    /** Operations (queued or in the kernel) a backend can track at once: 4 MiB of address space for iocbs. */
+    static final int MAX_SLOTS = 65536;
+    private static final int EVENTS_CAPACITY = 256;
+    /** How long a sleep may last while the wake-up POLL could not be submitted (no one could end it earlier). */
+    private static final long NAP_NANOS = 1_000_000L;
+
+    private static final int POLL_BITS = Readiness.IN | Readiness.PRI | Readiness.OUT | Readiness.ERR
+            | Readiness.HUP | Readiness.RDHUP;
+
+    private static final byte FREE = 0, QUEUED = 1, IN_KERNEL = 2, CANCELLED = 3;
+
+    /** The pending waits of one descriptor: slot numbers, -1 when none. */
+    private static final class Waits {
+        int in = -1;
+        int out = -1;
+    }
+
+    private final long ctx;
+    private final int maxEvents;
+    /** Requests this backend puts in the kernel at most: maxEvents, which the kernel always has room for. */
+    private final int inFlightLimit;
+    private final Arena arena;
+    private final MemorySegment iocbs;
+    private final long iocbBase;
+    private final MemorySegment batch;
+    private final MemorySegment events;
+    private final LinuxAioRing ring;
+    private final EventFd wake;
+    private final FileOps fileOps = new AioFileOps();
+
+    // Per slot. state: FREE/QUEUED/IN_KERNEL/CANCELLED; ref: the Waits of a POLL, or the buffer of a file op (kept
+    // reachable until the kernel is done with it).
+    private byte[] state = new byte[256];
+    private byte[] opcode = new byte[256];
+    private int[] fdOf = new int[256];
+    private Object[] ref = new Object[256];
+    @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array cannot be created directly
+    private Promise<Integer>[] promise = new Promise[256];
+    private int highWater;
+    private int[] free = new int[256];
+    private int freeCount;
+
+    // Submission queue: slots in order, [queueHead, queueTail).
+    private int[] queue = new int[BATCH * 2];
+    private int queueHead;
+    private int queueTail;
+
+    private final int wakeSlot;
+    private int inKernel;
+    private boolean busy;
+    private boolean closed;
+    private long resolved;
+    private long submitCalls;
+
+    private LinuxAioBackend(long ctx, int maxEvents, int inFlightLimit, Arena arena, MemorySegment iocbs, EventFd wake,
+                            boolean useRing) {
+        this.ctx = ctx;
+        this.maxEvents = maxEvents;
+        this.inFlightLimit = inFlightLimit;
+        this.arena = arena;
+        this.iocbs = iocbs;
+        this.iocbBase = iocbs.address();
+        this.batch = arena.allocate(ValueLayout.JAVA_LONG, BATCH);
+        this.events = arena.allocate(LinuxAio.IO_EVENT, EVENTS_CAPACITY);
+        this.ring = useRing ? LinuxAioRing.attach(ctx, arena) : null;
+        this.wake = wake;
+        this.wakeSlot = allocSlot();
+        opcode[wakeSlot] = LinuxAio.IOCB_CMD_POLL;
+        fdOf[wakeSlot] = wake.fd();
+    }
+
+    /** @return a backend with a context of {@link #DEFAULT_MAX_EVENTS}, for the calling shard thread. */
+    public static LinuxAioBackend create() {
+        return create(DEFAULT_MAX_EVENTS);
+    }
+
+    /**
+     * Creates a backend for the calling shard thread and arms its wake-up; closes what it opened when a step fails.
+     *
+     * @param maxEvents requests in flight at once (the kernel counts them against {@code fs.aio-max-nr})
+     * @throws ErrnoException from io_setup (EAGAIN when aio-max-nr is reached, ENOSYS without AIO) or, with EINVAL,
+     *                        when the kernel lacks IOCB_CMD_POLL (before Linux 4.18)
+     */
+    public static LinuxAioBackend create(int maxEvents) {
+        return create(maxEvents, true, maxEvents);
+    }
+
+    /**
+     * As {@link #create(int)}, for tests: {@code useRing} false reaps with io_getevents only (the fallback path), and
+     * an {@code inFlightLimit} above what the kernel holds makes it answer EAGAIN.
+     */
+    static LinuxAioBackend create(int maxEvents, boolean useRing, int inFlightLimit) {
+        if (maxEvents < 2) {
+            throw new IllegalArgumentException("maxEvents must leave room for the wake-up and one operation: " + maxEvents);
+        }
+        long ctx = LinuxAio.setup(maxEvents);
+        Arena arena = null;
+        EventFd wake = null;
+        try {
+            arena = Arena.ofConfined();
+            MemorySegment iocbs = Mmap.mapAnonymous(MAX_SLOTS * LinuxAio.IOCB_SIZE, arena);
+            wake = EventFd.create();
+            LinuxAioBackend backend = new LinuxAioBackend(ctx, maxEvents, inFlightLimit, arena, iocbs, wake, useRing);
+            backend.armWake();
+            backend.flush();
+            if (backend.state[backend.wakeSlot] != IN_KERNEL) {
+                throw new ErrnoException(Errno.EAGAIN, "io_submit", "the wake-up poll found no room in a new context");
+            }
+            return backend;
+        } catch (RuntimeException | Error e) {
+            try {
+                LinuxAio.destroy(ctx);
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (wake != null) {
+                wake.close();
+            }
+            if (arena != null) {
+                arena.close();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "linux-aio";
+    }
+
+    // ---------------------------------------------------------------- the loop's calls
+
+    /**
+     * Submits what this turn queued and reaps finished requests without blocking.
+     *
+     * @return true when a wait or operation was resolved
+     */
+    @Override
+    public boolean poll() {
+        if (busy) {
+            return false; // re-entered from a completion run inline (off-shard use): the outer call continues
+        }
+        checkOpen();
+        long before = resolved;
+        busy = true;
+        try {
+            flush();
+            reap();
+        } finally {
+            busy = false;
+        }
+        return resolved != before;
+    }
+
+    /** Submits what is queued, then waits in io_getevents until a completion, a wake-up or the timeout. */
+    @Override
+    public void sleep(long timeoutNanos) {
+        if (busy) {
+            return;
+        }
+        checkOpen();
+        busy = true;
+        try {
+            flush();
+            if (reap() > 0) {
+                return;
+            }
+            long timeout = timeoutNanos;
+            if (state[wakeSlot] != IN_KERNEL && (timeout < 0 || timeout > NAP_NANOS)) {
+                timeout = NAP_NANOS; // wakeup() could not end this sleep: keep it short
+            }
+            int n = LinuxAio.getEvents(ctx, 1, EVENTS_CAPACITY, events, timeout);
+            for (int i = 0; i < n; i++) {
+                complete(LinuxAio.eventData(events, i), LinuxAio.eventRes(events, i));
+            }
+        } finally {
+            busy = false;
+        }
+    }
+
+    /** Ends a current or the next sleep. Any thread. */
+    @Override
+    public void wakeup() {
+        wake.signal();
+    }
+
+    // ---------------------------------------------------------------- readiness
+
+    @Override
+    public Future<Integer> pollReady(PollableFd fd, int wanted) {
+        if (fd.isForgotten()) {
+            return Future.failed(new FdClosedException(fd));
+        }
+        checkOpen();
+        boolean in = (wanted & (Readiness.IN | Readiness.PRI | Readiness.RDHUP)) != 0;
+        boolean out = (wanted & Readiness.OUT) != 0;
+        if (!in && !out) {
+            return Future.failed(new IllegalArgumentException("wait for IN and/or OUT, not 0x" + Integer.toHexString(wanted)));
+        }
+        Waits waits = (Waits) fd.backendState;
+        if (waits == null) {
+            waits = new Waits();
+            fd.backendState = waits;
+        }
+        if (in && waits.in >= 0) {
+            return Future.failed(new IllegalStateException("a read-readiness wait is already pending on " + fd));
+        }
+        if (out && waits.out >= 0) {
+            return Future.failed(new IllegalStateException("a write-readiness wait is already pending on " + fd));
+        }
+        int slot = allocSlot();
+        if (slot < 0) {
+            return Future.failed(tooMany());
+        }
+        // Like epoll's registrations, a read wait also hears of the peer's shutdown.
+        int events = (wanted & POLL_BITS) | (in ? Readiness.IN | Readiness.RDHUP : 0);
+        LinuxAio.prepPoll(iocbs, offset(slot), fd.fd(), events, address(slot));
+        Promise<Integer> p = new Promise<>();
+        start(slot, LinuxAio.IOCB_CMD_POLL, fd.fd(), waits, p);
+        if (in) {
+            waits.in = slot;
+        }
+        if (out) {
+            waits.out = slot;
+        }
+        enqueue(slot);
+        return p;
+    }
+
+    /**
+     * Fails the pending waits of {@code fd} with {@link FdClosedException} at once and cancels their POLL requests.
+     * A request already in the kernel keeps its iocb until its completion (the cancelled one, or a real one that
+     * raced with the cancel) has been reaped, so its slot cannot be confused with a later operation's.
+     */
+    @Override
+    public void forget(PollableFd fd) {
+        if (fd.isForgotten()) {
+            return;
+        }
+        fd.markForgotten();
+        Waits waits = (Waits) fd.backendState;
+        if (waits == null) {
+            return;
+        }
+        fd.backendState = null;
+        int in = waits.in;
+        int out = waits.out;
+        waits.in = -1;
+        waits.out = -1;
+        FdClosedException closedError = in >= 0 || out >= 0 ? new FdClosedException(fd) : null;
+        if (in >= 0) {
+            abandon(in, closedError);
+        }
+        if (out >= 0 && out != in) {
+            abandon(out, closedError);
+        }
+    }
+
+    private void abandon(int slot, FdClosedException error) {
+        Promise<Integer> p = promise[slot];
+        promise[slot] = null;
+        ref[slot] = null;
+        if (state[slot] == QUEUED) {
+            unqueue(slot);
+            release(slot);
+        } else if (state[slot] == IN_KERNEL) {
+            state[slot] = CANCELLED;
+            if (!closed && LinuxAio.cancel(ctx, address(slot)) == 0) {
+                // Kernels before 4.18 completed a cancelled request inside io_cancel, with no ring event.
+                inKernel--;
+                release(slot);
+            }
+        }
+        resolved++;
+        p.trySetException(error);
+    }
+
+    // ---------------------------------------------------------------- files
+
+    /**
+     * @return PREAD/PWRITE/FDSYNC through this context. Truly asynchronous only on files opened with O_DIRECT (buffer,
+     *         position and length aligned to the device's logical block) on a filesystem that supports it; on
+     *         buffered files the kernel copies the data inside io_submit, so the call completes synchronously during
+     *         the reactor's submission and its result arrives in the same turn. FDSYNC always runs on a kernel worker.
+     */
+    @Override
+    public FileOps fileOps() {
+        return fileOps;
+    }
+
+    /** File operations submitted as iocbs; results and failures as {@link FileOps} describes. Shard thread only. */
+    private final class AioFileOps implements FileOps {
+        @Override
+        public Future<Integer> read(int fd, long position, MemorySegment buf) {
+            return transfer(LinuxAio.IOCB_CMD_PREAD, fd, position, buf);
+        }
+
+        @Override
+        public Future<Integer> write(int fd, long position, MemorySegment buf) {
+            return transfer(LinuxAio.IOCB_CMD_PWRITE, fd, position, buf);
+        }
+
+        @Override
+        public Future<Integer> fdatasync(int fd) {
+            checkOpen();
+            int slot = allocSlot();
+            if (slot < 0) {
+                return Future.failed(tooMany());
+            }
+            LinuxAio.prepFdsync(iocbs, offset(slot), fd, address(slot));
+            Promise<Integer> p = new Promise<>();
+            start(slot, LinuxAio.IOCB_CMD_FDSYNC, fd, null, p);
+            enqueue(slot);
+            return p;
+        }
+    }
+
+    private Future<Integer> transfer(int op, int fd, long position, MemorySegment buf) {
+        checkOpen();
+        if (!buf.isNative()) {
+            return Future.failed(new IllegalArgumentException("file I/O needs a native segment, not a heap one"));
+        }
+        int slot = allocSlot();
+        if (slot < 0) {
+            return Future.failed(tooMany());
+        }
+        long len = Math.min(buf.byteSize(), Integer.MAX_VALUE); // the result is an int; Linux moves < 2 GiB per call
+        if (op == LinuxAio.IOCB_CMD_PREAD) {
+            LinuxAio.prepRead(iocbs, offset(slot), fd, buf, len, position, address(slot));
+        } else {
+            LinuxAio.prepWrite(iocbs, offset(slot), fd, buf, len, position, address(slot));
+        }
+        Promise<Integer> p = new Promise<>();
+        start(slot, op, fd, buf, p);
+        enqueue(slot);
+        return p;
+    }
+
+    // ---------------------------------------------------------------- slots
+
+    private long offset(int slot) {
+        return (long) slot * LinuxAio.IOCB_SIZE;
+    }
+
+    private long address(int slot) {
+        return iocbBase + (long) slot * LinuxAio.IOCB_SIZE;
+    }
+
+    private int allocSlot() {
+        if (freeCount > 0) {
+            return free[--freeCount];
+        }
+        if (highWater == MAX_SLOTS) {
+            return -1;
+        }
+        if (highWater == state.length) {
+            int n = Math.min(MAX_SLOTS, highWater * 2);
+            state = Arrays.copyOf(state, n);
+            opcode = Arrays.copyOf(opcode, n);
+            fdOf = Arrays.copyOf(fdOf, n);
+            ref = Arrays.copyOf(ref, n);
+            promise = Arrays.copyOf(promise, n);
+            free = Arrays.copyOf(free, n);
+        }
+        return highWater++;
+    }
+
+    private void start(int slot, int op, int fd, Object owner, Promise<Integer> p) {
+        opcode[slot] = (byte) op;
+        fdOf[slot] = fd;
+        ref[slot] = owner;
+        promise[slot] = p;
+    }
+
+    private void release(int slot) {
+        state[slot] = FREE;
+        ref[slot] = null;
+        promise[slot] = null;
+        free[freeCount++] = slot;
+    }
+
+    private static ErrnoException tooMany() {
+        return new ErrnoException(Errno.EAGAIN, "io_submit", "more than " + MAX_SLOTS + " operations pending on this shard");
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the linux-aio backend is closed");
+        }
+    }
+
+    // ---------------------------------------------------------------- submission
+
+    private void enqueue(int slot) {
+        state[slot] = QUEUED;
+        if (queueTail == queue.length) {
+            compactQueue();
+        }
+        queue[queueTail++] = slot;
+        if (queueTail - queueHead >= BATCH && !busy) {
+            busy = true;
+            try {
+                flush();
+            } finally {
+                busy = false;
+            }
+        }
+    }
+
+    /** Puts {@code slot} at the head of the queue: the wake-up goes in before anything else. */
+    private void enqueueFirst(int slot) {
+        state[slot] = QUEUED;
+        if (queueHead == 0) {
+            if (queueTail == queue.length) {
+                queue = Arrays.copyOf(queue, queue.length * 2);
+            }
+            System.arraycopy(queue, 0, queue, 1, queueTail);
+            queueTail++;
+        } else {
+            queueHead--;
+        }
+        queue[queueHead] = slot;
+    }
+
+    private void compactQueue() {
+        int n = queueTail - queueHead;
+        if (queueHead > 0) {
+            System.arraycopy(queue, queueHead, queue, 0, n);
+        } else {
+            queue = Arrays.copyOf(queue, queue.length * 2);
+        }
+        queueHead = 0;
+        queueTail = n;
+    }
+
+    private void unqueue(int slot) {
+        for (int i = queueHead; i < queueTail; i++) {
+            if (queue[i] == slot) {
+                System.arraycopy(queue, i + 1, queue, i, queueTail - i - 1);
+                queueTail--;
+                return;
+            }
+        }
+    }
+
+    /**
+     * Hands queued iocbs to the kernel, {@value #BATCH} per io_submit, keeping at most {@code maxEvents} in it (which
+     * the kernel always has room for, so EAGAIN is a safety net rather than the flow control). A
+     * partial submission continues from the first one not taken: submitted again alone, the kernel either takes it
+     * or says why not; EAGAIN leaves the rest queued for the next turn, any other refusal fails that operation.
+     */
+    private void flush() {
+        while (queueHead < queueTail) {
+            int room = inFlightLimit - inKernel;
+            if (room <= 0) {
+                break;
+            }
+            int n = Math.min(Math.min(BATCH, queueTail - queueHead), room);
+            for (int i = 0; i < n; i++) {
+                batch.setAtIndex(ValueLayout.JAVA_LONG, i, address(queue[queueHead + i]));
+            }
+            submitCalls++;
+            int r = LinuxAio.submit(ctx, batch, n);
+            if (r > 0) {
+                for (int i = 0; i < r; i++) {
+                    state[queue[queueHead + i]] = IN_KERNEL;
+                }
+                queueHead += r;
+                inKernel += r;
+                continue;
+            }
+            int errno = -r;
+            if (r == 0 || errno == Errno.EAGAIN) {
+                break; // the context is full for now; completions will make room
+            }
+            if (errno == Errno.EINTR) {
+                continue;
+            }
+            refuse(queue[queueHead++], errno);
+        }
+        if (queueHead == queueTail) {
+            queueHead = 0;
+            queueTail = 0;
+        }
+    }
+
+    private void refuse(int slot, int errno) {
+        if (slot == wakeSlot) {
+            release(slot);
+            throw new ErrnoException(errno, "io_submit", "IOCB_CMD_POLL on the wake-up eventfd"
+                    + (errno == Errno.EINVAL ? " (the kernel lacks IOCB_CMD_POLL, added in Linux 4.18)" : ""));
+        }
+        Promise<Integer> p = promise[slot];
+        Object owner = ref[slot];
+        if (owner instanceof Waits w) {
+            detach(w, slot);
+        }
+        ErrnoException error = new ErrnoException(errno, "io_submit", describe(slot));
+        release(slot);
+        resolved++;
+        p.trySetException(error);
+    }
+
+    // ---------------------------------------------------------------- completion
+
+    /** Reaps every completion available now. @return how many there were (the wake-up's included). */
+    private int reap() {
+        if (ring != null) {
+            int count = 0;
+            int head = ring.head();
+            int tail = ring.tail();
+            while (head != tail) {
+                long data = ring.data(head);
+                long res = ring.res(head);
+                head = ring.next(head);
+                ring.setHead(head); // before the completion runs: the kernel may reuse the slot from here on
+                complete(data, res);
+                count++;
+                if (head == tail) {
+                    tail = ring.tail();
+                }
+            }
+            return count;
+        }
+        int count = 0;
+        int n;
+        do {
+            n = LinuxAio.getEvents(ctx, 0, EVENTS_CAPACITY, events, 0);
+            for (int i = 0; i < n; i++) {
+                complete(LinuxAio.eventData(events, i), LinuxAio.eventRes(events, i));
+            }
+            count += n;
+        } while (n == EVENTS_CAPACITY);
+        return count;
+    }
+
+    private void complete(long data, long res) {
+        long off = data - iocbBase;
+        if (off < 0 || off >= (long) highWater * LinuxAio.IOCB_SIZE || (off & (LinuxAio.IOCB_SIZE - 1)) != 0) {
+            assert false : "completion for an iocb this backend does not own: 0x" + Long.toHexString(data);
+            return;
+        }
+        int slot = (int) (off / LinuxAio.IOCB_SIZE);
+        byte st = state[slot];
+        if (st != IN_KERNEL && st != CANCELLED) {
+            assert false : "completion for slot " + slot + " in state " + st;
+            return;
+        }
+        inKernel--;
+        if (slot == wakeSlot) {
+            wake.drain();
+            armWake();
+            return;
+        }
+        if (st == CANCELLED) {
+            release(slot); // its future failed when it was forgotten; now the kernel is done with it too
+            return;
+        }
+        Promise<Integer> p = promise[slot];
+        Object owner = ref[slot];
+        int value = (int) res;
+        if (owner instanceof Waits w) {
+            detach(w, slot);
+            // Completed from the wake-up callback, a POLL carries the waker's whole mask (POLLRDNORM, even bits not
+            // asked for): keep what was asked plus ERR and HUP, which always count.
+            int asked = (int) iocbs.get(ValueLayout.JAVA_LONG, offset(slot) + LinuxAio.IOCB_BUF);
+            value &= asked | Readiness.ERR | Readiness.HUP;
+        }
+        ErrnoException error = res < 0 ? new ErrnoException((int) -res, opName(opcode[slot]), describe(slot)) : null;
+        release(slot);
+        resolved++;
+        if (error == null) {
+            p.trySetValue(value);
+        } else {
+            p.trySetException(error);
+        }
+    }
+
+    private static void detach(Waits w, int slot) {
+        if (w.in == slot) {
+            w.in = -1;
+        }
+        if (w.out == slot) {
+            w.out = -1;
+        }
+    }
+
+    private void armWake() {
+        LinuxAio.prepPoll(iocbs, offset(wakeSlot), wake.fd(), Readiness.IN, address(wakeSlot));
+        enqueueFirst(wakeSlot);
+    }
+
+    private String describe(int slot) {
+        return opName(opcode[slot]) + " on fd " + fdOf[slot];
+    }
+
+    private static String opName(int op) {
+        return switch (op) {
+            case LinuxAio.IOCB_CMD_PREAD -> "IOCB_CMD_PREAD";
+            case LinuxAio.IOCB_CMD_PWRITE -> "IOCB_CMD_PWRITE";
+            case LinuxAio.IOCB_CMD_FDSYNC -> "IOCB_CMD_FDSYNC";
+            case LinuxAio.IOCB_CMD_POLL -> "IOCB_CMD_POLL";
+            default -> "IOCB_CMD " + op;
+        };
+    }
+
+    // ---------------------------------------------------------------- statistics (shard thread)
+
+    /** @return the io_submit calls made so far. */
+    public long submitCalls() {
+        return submitCalls;
+    }
+
+    /** @return requests in the kernel: submitted and not yet reaped (the wake-up poll and cancelled ones included). */
+    public int inKernel() {
+        return inKernel;
+    }
+
+    /** @return operations waiting to be submitted. */
+    public int queued() {
+        return queueTail - queueHead;
+    }
+
+    /** @return true when completions are read from the ring in user space, false when through io_getevents. */
+    public boolean readsRingInUserSpace() {
+        return ring != null;
+    }
+
+    /** @return the context's size: how many requests it keeps in the kernel at most. */
+    public int maxEvents() {
+        return maxEvents;
+    }
+
+    /**
+     * Destroys the context, which cancels the pending waits and waits for in-flight I/O (so no buffer is written
+     * afterwards), then frees the iocbs and the eventfd. Futures still pending are abandoned unresolved: the loop
+     * that would run their continuations has ended. Owner thread; idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            LinuxAio.destroy(ctx);
+        } finally {
+            try {
+                arena.close();
+            } finally {
+                wake.close();
+            }
+        }
+    }
+}

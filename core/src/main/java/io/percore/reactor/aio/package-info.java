@@ -1,0 +1,38 @@
+/**
+ * The linux-aio reactor backend ({@code --reactor-backend linux-aio}): Linux native AIO driven through FFM, the engine
+ * Seastar used by default before io_uring.
+ *
+ * <h2>One context per shard, one kind of completion</h2>
+ * Each shard owns an AIO context (io_setup). Everything the reactor waits for is an iocb in that context: readiness
+ * of sockets, pipes and eventfds is an {@code IOCB_CMD_POLL} request (one-shot: it completes once with the revents,
+ * and the next wait submits a new one), file I/O is PREAD, PWRITE or FDSYNC. So a single completion ring reports both,
+ * and the reactor needs no epoll beside it. Even the wake-up is a POLL: other shards signal an eventfd on which a POLL
+ * is always pending; its completion ends the shard's sleep, and the backend drains the eventfd and submits the POLL
+ * again, ahead of everything else queued, so a full context can never leave the shard deaf to wake-ups.
+ *
+ * <h2>iocbs are pooled and outlive their futures</h2>
+ * An operation takes a 64-byte iocb from a pool (a mapping touched only as far as it is used) and names it by its
+ * address in {@code aio_data}; the completion brings the address back, which leads to the slot's promise. A slot
+ * returns to the pool only when the kernel's completion for it has been reaped. That is the rule that makes
+ * {@code forget} safe: it fails the pending waits at once with {@code FdClosedException} and asks io_cancel to end
+ * their POLLs, but the slots stay taken until the cancelled requests complete, so a late completion can only find
+ * its own, abandoned slot and never a newer operation's. File buffers are held the same way until completion.
+ * Closing the backend destroys the context, which cancels and waits for whatever is still in flight.
+ *
+ * <h2>Batched submission, user-space reaping</h2>
+ * Operations started during a reactor turn are queued and handed to the kernel with one io_submit when the reactor
+ * next polls or sleeps (or as soon as a batch fills). io_submit may take only a prefix: the rest stays queued, and the
+ * first refused iocb, submitted alone, tells why (EAGAIN: wait for room; anything else fails that operation). The
+ * backend keeps at most the context's size in the kernel, so the kernel's limit is met in user space. Completions are
+ * read straight from the ring the kernel maps into the process (tail with acquire, head published with release), as
+ * libaio and Seastar do, so a turn with nothing finished costs no system call; io_getevents is the fallback when the
+ * ring's header is not the known one, and the way to block when the shard sleeps.
+ *
+ * <h2>Limits</h2>
+ * Buffered file I/O is not asynchronous under linux-aio: the kernel copies the data inside io_submit, so it completes
+ * synchronously during submission. Only O_DIRECT files on filesystems that support it are truly asynchronous. A POLL
+ * holds a place in the context until it fires, so a shard waiting on more descriptors than its context holds queues the
+ * extra waits until others complete. Destroying a context takes an RCU grace period (tens of milliseconds), which is
+ * why shards of this backend stop a little more slowly than epoll's.
+ */
+package io.percore.reactor.aio;
