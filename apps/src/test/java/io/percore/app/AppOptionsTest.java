@@ -1,5 +1,7 @@
 package io.percore.app;
 
+import io.percore.reactor.ReactorBackends;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -46,7 +48,7 @@ class AppOptionsTest {
         assertTrue(o.smp().isEmpty());
         assertTrue(o.cpuset().isEmpty());
         assertTrue(o.memory().isEmpty());
-        assertEquals("epoll", o.reactorBackend());
+        assertEquals(ReactorBackends.defaultName(), o.reactorBackend());
         assertEquals(0.5, o.taskQuotaMs());
         assertEquals(200, o.idlePollTimeUs());
         assertFalse(o.pollMode());
@@ -60,7 +62,7 @@ class AppOptionsTest {
         assertEquals(200_000, c.reactor().idlePollNanos());
         assertEquals(25_000_000, c.reactor().blockedNotifyNanos());
         assertFalse(c.reactor().pollMode());
-        assertEquals("epoll", c.reactor().backend());
+        assertEquals(ReactorBackends.defaultName(), c.reactor().backend());
         assertEquals((EIGHT_GIB / 2) / 4, c.reactor().memoryPerShard(), "half the memory, divided by 4 shards");
     }
 
@@ -238,7 +240,7 @@ class AppOptionsTest {
         assertTrue(usageError("--cpuset", "3-1").contains("bad CPU range"));
         assertTrue(usageError("--task-quota-ms", "fast").contains("--task-quota-ms"));
         String backend = usageError("--reactor-backend", "kqueue");
-        assertTrue(backend.contains("kqueue") && backend.contains("available: epoll"), backend);
+        assertTrue(backend.contains("kqueue") && backend.contains("available: io_uring, linux-aio, epoll"), backend);
     }
 
     @Test
@@ -266,7 +268,7 @@ class AppOptionsTest {
         }
         assertTrue(help.contains("Usage: percore test"), help);
         assertTrue(help.contains("Default: 0.5"), "defaults are shown:\n" + help);
-        assertTrue(help.contains("Reactor backend: epoll"), help);
+        assertTrue(help.contains("Reactor backend: io_uring"), help);
 
         out.reset();
         AppTemplate v = AppTemplate.builder("percore test").output(new PrintStream(out, true, StandardCharsets.UTF_8),

@@ -24,10 +24,10 @@ public final class ReactorBackends {
             for (String name : AVAILABLE) {
                 try {
                     create(name).close();
-                    LOG.info("reactor backend: {} (the best this kernel allows; --reactor-backend chooses another)", name);
+                    LOG.debug("default reactor backend: {} (the best this kernel allows)", name);
                     return name;
                 } catch (RuntimeException | LinkageError e) {
-                    LOG.info("reactor backend {} unavailable: {}", name, e.getMessage());
+                    LOG.debug("reactor backend {} unavailable: {}", name, e.getMessage());
                 }
             }
             return "epoll";

@@ -122,7 +122,7 @@ class ReactorTest {
         String onShard = call(smp, 0, () -> Future.ready(
                 (Reactor.current() == r) + " " + Shard.currentId() + " " + (Shard.current() == smp.shard(0))
                         + " " + r.isOwnerThread() + " " + r.backendName()));
-        assertEquals("true 0 true true epoll", onShard);
+        assertEquals("true 0 true true " + io.percore.reactor.ReactorBackends.defaultName(), onShard);
         assertNull(Reactor.current());
         assertNull(Shard.current());
         assertEquals(-1, Shard.currentId());
