@@ -88,12 +88,12 @@ public final class DmaFile {
         try {
             fd = Filesystem.open(path, options.flags(), options.permissions());
         } catch (ErrnoException e) {
+            if (e.errno() == Errno.EISDIR || e.errno() == Errno.EINVAL && isDirectory(path)) {
+                throw withCause(new FileSystemException(path, null, "is a directory; direct I/O needs a file"), e);
+            }
             if (e.errno() == Errno.EINVAL) {
                 throw withCause(new FileSystemException(path, null,
                         "open with O_DIRECT failed (EINVAL): the file system does not support direct I/O"), e);
-            }
-            if (e.errno() == Errno.EISDIR) {
-                throw withCause(new FileSystemException(path, null, "is a directory; direct I/O needs a file"), e);
             }
             throw e;
         }
@@ -117,6 +117,14 @@ public final class DmaFile {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    private static boolean isDirectory(String path) {
+        try {
+            return Statx.of(path, true, Statx.STATX_BASIC_STATS).isDirectory();
+        } catch (ErrnoException e) {
+            return false;
         }
     }
 

@@ -47,7 +47,7 @@ class DmaFileTest {
         return FileTesting.engines();
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("engines")
     void dataComesBackByteExactAcrossSizesAndPositions(String engine) throws Exception {
         Smp smp = FileTesting.start(engine, 1);
@@ -84,7 +84,7 @@ class DmaFileTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("engines")
     void bulkReadsReturnAnyByteRangeAndStopAtTheEnd(String engine) throws Exception {
         Smp smp = FileTesting.start(engine, 1);
@@ -129,7 +129,7 @@ class DmaFileTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("engines")
     void concurrentReadersAndWritersOnOneFileFromTwoShards(String engine) throws Exception {
         Smp smp = FileTesting.start(engine, 2);
@@ -187,7 +187,7 @@ class DmaFileTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("engines")
     void misalignedRequestsFailWithTheRequiredAlignmentNotEinval(String engine) throws Exception {
         Smp smp = FileTesting.start(engine, 1);
