@@ -22,7 +22,6 @@ final class IoRequest extends Promise<Integer> {
     final int part;
     /** The next request carried by the same system call, or null. */
     IoRequest merged;
-    long queuedAt;
 
     IoRequest(IoQueue.ClassQueue queue, int kind, int fd, long position, MemorySegment segment, Split split, int part) {
         this.queue = queue;
