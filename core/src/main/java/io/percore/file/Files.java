@@ -67,8 +67,8 @@ public final class Files {
                 Statx.of(path, true, Statx.STATX_BASIC_STATS);
                 return true;
             } catch (ErrnoException e) {
-                if (e.errno() == Errno.ENOENT) {
-                    return false;
+                if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
+                    return false; // nothing there, or a path through a file: either way, no such entry
                 }
                 throw e;
             }

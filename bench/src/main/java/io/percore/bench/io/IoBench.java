@@ -31,7 +31,10 @@ import java.util.regex.Pattern;
  * {@code epoll_threadpool}), against both. {@code --quick}: a 256 MiB file and 1-second points, enough to check the
  * harness, not to quote.
  *
- * <p>Run from a non-shard thread; it starts child processes (fio, the launcher) and nothing else.
+ * <p>Entry points: {@link #run(boolean, PrintStream, FigureSink)} for the bench's dispatcher, {@link #run(String[],
+ * PrintStream)} and {@link #main} with options ({@code --dir}, {@code --file-size}, {@code --seconds},
+ * {@code --backends}, {@code --no-fio}). Run from a non-shard thread; it starts child processes (fio, the launcher)
+ * and nothing else.
  */
 public final class IoBench {
     private IoBench() {}
@@ -45,6 +48,36 @@ public final class IoBench {
             new Point("randread_4k_qd32", "randread", "randread", 4096, 32, false),
             new Point("seqread_128k_qd8", "seqread", "read", 128 << 10, 8, true),
             new Point("seqwrite_128k_qd8", "seqwrite", "write", 128 << 10, 8, true));
+
+    /** Where figures go: {@code report::figure} of the bench's report fits. */
+    @FunctionalInterface
+    public interface FigureSink {
+        /** Records one headline figure: lower-case words joined by underscores, a finite value, a unit. */
+        void figure(String name, double value, String unit);
+    }
+
+    /** One headline figure. */
+    record Figure(String name, double value, String unit) {
+        /** @return the {@code figure <name> <value> <unit>} line, the value with about three significant digits. */
+        String line() {
+            double a = Math.abs(value);
+            String pattern = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f";
+            return "figure " + name + " " + String.format(Locale.ROOT, pattern, value) + " " + unit;
+        }
+    }
+
+    /**
+     * Runs the comparison with its defaults (or {@code --quick}), printing detail lines to {@code out} and handing
+     * every figure to {@code sink}: the entry point for {@code ./percore bench io}
+     * ({@code case "io" -> IoBench.run(quick, out, report::figure);}). Non-shard thread.
+     *
+     * @throws Exception when fio or io_tester fails
+     */
+    public static void run(boolean quick, PrintStream out, FigureSink sink) throws Exception {
+        for (Figure f : measure(quick ? new String[] {"--quick"} : new String[0], out)) {
+            sink.figure(f.name(), f.value(), f.unit());
+        }
+    }
 
     /** A result of one engine at one point. */
     record Measured(double iops, double mibPerSecond, double p99Micros) {
@@ -81,6 +114,11 @@ public final class IoBench {
      * @throws Exception when fio or io_tester fails
      */
     public static List<String> run(String[] args, PrintStream out) throws Exception {
+        List<Figure> figures = measure(args, out);
+        return figures == null ? null : figures.stream().map(Figure::line).toList();
+    }
+
+    private static List<Figure> measure(String[] args, PrintStream out) throws Exception {
         boolean quick = false;
         boolean withFio = true;
         Path root = findRoot();
@@ -147,13 +185,13 @@ public final class IoBench {
                 + "[--backends a,b] [--no-fio]");
     }
 
-    static List<String> figures(Map<String, Measured> results, List<String> backends) {
-        List<String> f = new ArrayList<>();
+    static List<Figure> figures(Map<String, Measured> results, List<String> backends) {
+        List<Figure> f = new ArrayList<>();
         for (Point p : POINTS) {
             String unit = p.bandwidth() ? "MiB/s" : "IOPS";
             for (Map.Entry<String, Measured> e : results.entrySet()) {
                 if (e.getKey().startsWith(p.name() + "_")) {
-                    f.add(figure("io_" + e.getKey(), e.getValue().headline(p), unit));
+                    f.add(new Figure("io_" + e.getKey(), e.getValue().headline(p), unit));
                 }
             }
             for (String backend : backends) {
@@ -161,7 +199,7 @@ public final class IoBench {
                 for (String peer : peersOf(backend)) {
                     Measured theirs = results.get(p.name() + "_fio_" + peer);
                     if (ours != null && theirs != null && theirs.headline(p) > 0) {
-                        f.add(figure("io_" + p.name() + "_percore_" + label(backend) + "_vs_fio_" + peer,
+                        f.add(new Figure("io_" + p.name() + "_percore_" + label(backend) + "_vs_fio_" + peer,
                                 ours.headline(p) / theirs.headline(p), "x"));
                     }
                 }
@@ -186,12 +224,6 @@ public final class IoBench {
             case "linux-aio" -> "linux_aio";
             default -> backend.replace('-', '_');
         };
-    }
-
-    private static String figure(String name, double value, String unit) {
-        double a = Math.abs(value);
-        String pattern = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f";
-        return "figure " + name.toLowerCase(Locale.ROOT) + " " + String.format(Locale.ROOT, pattern, value) + " " + unit;
     }
 
     private static void detail(PrintStream out, Point p, String who, Measured m) {

@@ -81,7 +81,8 @@ class IoBenchTest {
         results.put("randread_4k_qd1_percore_io_uring", new IoBench.Measured(19000, 74, 85));
         results.put("seqwrite_128k_qd8_fio_libaio", new IoBench.Measured(8000, 1000, 900));
         results.put("seqwrite_128k_qd8_percore_linux_aio", new IoBench.Measured(7600, 950, 900));
-        List<String> f = IoBench.figures(results, List.of("epoll", "io_uring", "linux-aio"));
+        List<String> f = IoBench.figures(results, List.of("epoll", "io_uring", "linux-aio")).stream()
+                .map(IoBench.Figure::line).toList();
         assertEquals(List.of(
                 "figure io_randread_4k_qd1_fio_io_uring 20000 IOPS",
                 "figure io_randread_4k_qd1_fio_libaio 16000 IOPS",
