@@ -220,7 +220,8 @@ public final class FileOutputStream {
     }
 
     /**
-     * Writes the rest, cuts the file to the exact end of the data when the last block was padded, makes it durable
+     * Writes the rest, cuts the file at the exact end of the data when the last block was padded (so whatever the file
+     * held beyond that point is gone too: the stream is for writing a file's tail), makes it durable
      * (fdatasync), releases the stream's memory, and closes the file when the stream owns it. The file is closed
      * even when a write failed; the future then fails with that error. A second call does nothing. Shard thread.
      */
