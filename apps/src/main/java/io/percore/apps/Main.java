@@ -1,6 +1,7 @@
 package io.percore.apps;
 
 import io.percore.apps.demo.DemoApp;
+import io.percore.apps.iotester.IoTesterApp;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -33,6 +34,8 @@ public final class Main {
                     err.println("percore: bench is in the bench module; run it with ./percore bench");
                     return 2;
                 }));
+        APPS.put("io_tester", new App("storage workloads through DMA files and the I/O scheduler: IOPS, bandwidth, "
+                + "latency per class and shard", (command, args, err) -> IoTesterApp.run(command, args, System.out, err)));
     }
 
     /** Runs the named program and exits the JVM with its code. */

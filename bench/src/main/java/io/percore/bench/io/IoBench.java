@@ -1,0 +1,367 @@
+package io.percore.bench.io;
+
+import io.percore.memory.MemorySize;
+import io.percore.reactor.ReactorBackends;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./percore bench io}: percore's io_tester against fio on the same file, with the same parameters, in the same
+ * run. The file ({@code --file-size}, default 2 GiB) is created on the disk under {@code target/iobench} (or
+ * {@code --dir}) and laid out with data once; later runs reuse it. The points: random 4 KiB reads at queue depth 1, 8
+ * and 32, sequential 128 KiB reads and sequential 128 KiB writes at depth 8. Each point runs fio with
+ * {@code --direct=1 --ioengine=io_uring} and {@code --ioengine=libaio}, then {@code ./percore io_tester --smp 1} on
+ * every reactor backend of the build, one after another, each with a warm-up that is not measured.
+ *
+ * <p>Figures: {@code io_<point>_<engine>} in IOPS (random reads) or MiB/s (sequential), and ratios
+ * {@code io_<point>_percore_<backend>_vs_fio_<engine>} (greater than 1 when percore is faster): io_uring against
+ * fio's io_uring, linux-aio against fio's libaio, and epoll, whose file I/O runs on helper threads (labelled
+ * {@code epoll_threadpool}), against both. {@code --quick}: a 256 MiB file and 1-second points, enough to check the
+ * harness, not to quote.
+ *
+ * <p>Entry points: {@link #run(boolean, PrintStream, FigureSink)} for the bench's dispatcher, {@link #run(String[],
+ * PrintStream)} and {@link #main} with options ({@code --dir}, {@code --file-size}, {@code --seconds},
+ * {@code --backends}, {@code --no-fio}). Run from a non-shard thread; it starts child processes (fio, the launcher)
+ * and nothing else.
+ */
+public final class IoBench {
+    private IoBench() {}
+
+    /** One measured point: what io_tester and fio are asked to do. */
+    record Point(String name, String type, String fioRw, int reqSize, int depth, boolean bandwidth) {}
+
+    static final List<Point> POINTS = List.of(
+            new Point("randread_4k_qd1", "randread", "randread", 4096, 1, false),
+            new Point("randread_4k_qd8", "randread", "randread", 4096, 8, false),
+            new Point("randread_4k_qd32", "randread", "randread", 4096, 32, false),
+            new Point("seqread_128k_qd8", "seqread", "read", 128 << 10, 8, true),
+            new Point("seqwrite_128k_qd8", "seqwrite", "write", 128 << 10, 8, true));
+
+    /** Where figures go: {@code report::figure} of the bench's report fits. */
+    @FunctionalInterface
+    public interface FigureSink {
+        /** Records one headline figure: lower-case words joined by underscores, a finite value, a unit. */
+        void figure(String name, double value, String unit);
+    }
+
+    /** One headline figure. */
+    record Figure(String name, double value, String unit) {
+        /** @return the {@code figure <name> <value> <unit>} line, the value with about three significant digits. */
+        String line() {
+            double a = Math.abs(value);
+            String pattern = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f";
+            return "figure " + name + " " + String.format(Locale.ROOT, pattern, value) + " " + unit;
+        }
+    }
+
+    /**
+     * Runs the comparison with its defaults (or {@code --quick}), printing detail lines to {@code out} and handing
+     * every figure to {@code sink}: the entry point for {@code ./percore bench io}
+     * ({@code case "io" -> IoBench.run(quick, out, report::figure);}). Non-shard thread.
+     *
+     * @throws Exception when fio or io_tester fails
+     */
+    public static void run(boolean quick, PrintStream out, FigureSink sink) throws Exception {
+        for (Figure f : measure(quick ? new String[] {"--quick"} : new String[0], out)) {
+            sink.figure(f.name(), f.value(), f.unit());
+        }
+    }
+
+    /** A result of one engine at one point. */
+    record Measured(double iops, double mibPerSecond, double p99Micros) {
+        double headline(Point p) {
+            return p.bandwidth() ? mibPerSecond : iops;
+        }
+    }
+
+    /** Entry point: prints detail lines, then the figure lines; exit 0, 2 on a usage error, 1 on failure. */
+    public static void main(String[] args) {
+        int status;
+        try {
+            List<String> figures = run(args, System.out);
+            if (figures == null) {
+                status = 2;
+            } else {
+                figures.forEach(System.out::println);
+                status = 0;
+            }
+        } catch (Exception e) {
+            System.err.println("bench io failed: " + e);
+            e.printStackTrace();
+            status = 1;
+        }
+        System.out.flush();
+        System.exit(status);
+    }
+
+    /**
+     * Runs the comparison, printing detail lines to {@code out} as it goes.
+     *
+     * @return the {@code figure <name> <value> <unit>} lines, for the caller to print last; null (after printing the
+     *         usage) when the arguments are not understood
+     * @throws Exception when fio or io_tester fails
+     */
+    public static List<String> run(String[] args, PrintStream out) throws Exception {
+        List<Figure> figures = measure(args, out);
+        return figures == null ? null : figures.stream().map(Figure::line).toList();
+    }
+
+    private static List<Figure> measure(String[] args, PrintStream out) throws Exception {
+        boolean quick = false;
+        boolean withFio = true;
+        Path root = findRoot();
+        Path dir = root.resolve("target/iobench");
+        long fileSize = 2L << 30;
+        int seconds = 6;
+        List<String> backends = new ArrayList<>(ReactorBackends.AVAILABLE);
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--quick" -> quick = true;
+                case "--no-fio" -> withFio = false;
+                case "--dir" -> dir = Path.of(value(args, ++i, a)).toAbsolutePath();
+                case "--file-size" -> fileSize = MemorySize.parse(value(args, ++i, a));
+                case "--seconds" -> seconds = Integer.parseInt(value(args, ++i, a));
+                case "--backends" -> backends = List.of(value(args, ++i, a).split(","));
+                default -> {
+                    usage(out, "unexpected argument '" + a + "'");
+                    return null;
+                }
+            }
+        }
+        if (quick) {
+            fileSize = Math.min(fileSize, 256L << 20);
+            seconds = 1;
+        }
+        double warmup = quick ? 0.5 : 1;
+        Files.createDirectories(dir);
+        Path file = dir.resolve("iobench-" + (fileSize >> 20) + "m.dat");
+        String fioVersion = withFio ? fioVersion() : null;
+        out.printf(Locale.ROOT, "io: file %s (%d MiB, on %s), %d s per point after %.1f s warm-up, backends %s, %s%n",
+                file, fileSize >> 20, fileSystemOf(dir), seconds, warmup, String.join(",", backends),
+                fioVersion == null ? "fio not found (install it: apt-get install fio)" : fioVersion);
+        layOut(file, fileSize, fioVersion != null, root, out);
+
+        Map<String, Measured> results = new LinkedHashMap<>();
+        for (Point p : POINTS) {
+            if (fioVersion != null) {
+                for (String engine : List.of("io_uring", "libaio")) {
+                    Measured m = fio(file, fileSize, p, engine, seconds, warmup);
+                    results.put(p.name() + "_fio_" + engine, m);
+                    detail(out, p, "fio " + engine, m);
+                }
+            }
+            for (String backend : backends) {
+                Measured m = ioTester(root, file, fileSize, p, backend, seconds, warmup);
+                results.put(p.name() + "_percore_" + label(backend), m);
+                detail(out, p, "percore " + label(backend), m);
+            }
+        }
+        return figures(results, backends);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static void usage(PrintStream out, String problem) {
+        out.println("percore bench io: " + problem);
+        out.println("usage: percore bench io [--quick] [--dir DIR] [--file-size SIZE] [--seconds N] "
+                + "[--backends a,b] [--no-fio]");
+    }
+
+    static List<Figure> figures(Map<String, Measured> results, List<String> backends) {
+        List<Figure> f = new ArrayList<>();
+        for (Point p : POINTS) {
+            String unit = p.bandwidth() ? "MiB/s" : "IOPS";
+            for (Map.Entry<String, Measured> e : results.entrySet()) {
+                if (e.getKey().startsWith(p.name() + "_")) {
+                    f.add(new Figure("io_" + e.getKey(), e.getValue().headline(p), unit));
+                }
+            }
+            for (String backend : backends) {
+                Measured ours = results.get(p.name() + "_percore_" + label(backend));
+                for (String peer : peersOf(backend)) {
+                    Measured theirs = results.get(p.name() + "_fio_" + peer);
+                    if (ours != null && theirs != null && theirs.headline(p) > 0) {
+                        f.add(new Figure("io_" + p.name() + "_percore_" + label(backend) + "_vs_fio_" + peer,
+                                ours.headline(p) / theirs.headline(p), "x"));
+                    }
+                }
+            }
+        }
+        return f;
+    }
+
+    /** @return the fio engines a backend is compared with: its own kind, or both for the thread-pool fallback. */
+    static List<String> peersOf(String backend) {
+        return switch (backend) {
+            case "io_uring" -> List.of("io_uring");
+            case "linux-aio" -> List.of("libaio");
+            default -> List.of("io_uring", "libaio");
+        };
+    }
+
+    /** @return the backend's name in figure names; epoll's file I/O is the helper-thread fallback, and says so. */
+    static String label(String backend) {
+        return switch (backend) {
+            case "epoll" -> "epoll_threadpool";
+            case "linux-aio" -> "linux_aio";
+            default -> backend.replace('-', '_');
+        };
+    }
+
+    private static void detail(PrintStream out, Point p, String who, Measured m) {
+        out.printf(Locale.ROOT, "  %-18s %-24s %10.0f IOPS %9.1f MiB/s  p99 %8.1f us%n", p.name(), who, m.iops(),
+                m.mibPerSecond(), m.p99Micros());
+        out.flush();
+    }
+
+    // ---------------------------------------------------------------- the file
+
+    private static void layOut(Path file, long size, boolean useFio, Path root, PrintStream out) throws Exception {
+        if (Files.exists(file) && Files.size(file) == size) {
+            out.println("io: reusing the laid-out file");
+            return;
+        }
+        Files.deleteIfExists(file);
+        long t0 = System.nanoTime();
+        if (useFio) {
+            exec(List.of("fio", "--name=layout", "--filename=" + file, "--size=" + size, "--rw=write", "--bs=1m",
+                    "--direct=1", "--ioengine=libaio", "--iodepth=8", "--end_fsync=1", "--output-format=terse"), 600);
+        } else {
+            // io_tester lays out a --file shorter than --file-size before its clock starts.
+            exec(List.of(root.resolve("percore").toString(), "io_tester", "--smp", "1", "--file", file.toString(),
+                    "--file-size", Long.toString(size), "--duration", "100ms", "--warmup", "0s"), 600);
+        }
+        out.printf(Locale.ROOT, "io: laid out %d MiB in %.1f s%n", size >> 20, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static String fileSystemOf(Path dir) {
+        try {
+            return Files.getFileStore(dir).type();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    // ---------------------------------------------------------------- fio
+
+    private static String fioVersion() {
+        try {
+            return exec(List.of("fio", "--version"), 30).trim();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    static Measured fio(Path file, long size, Point p, String engine, int seconds, double warmup) throws Exception {
+        List<String> cmd = List.of("fio", "--name=" + p.name(), "--filename=" + file, "--size=" + size, "--direct=1",
+                "--ioengine=" + engine, "--rw=" + p.fioRw(), "--bs=" + p.reqSize(), "--iodepth=" + p.depth(),
+                "--runtime=" + seconds, "--ramp_time=" + warmupArg(warmup), "--time_based", "--norandommap",
+                "--randrepeat=0", "--group_reporting", "--output-format=terse", "--terse-version=3");
+        return parseFioTerse(exec(cmd, seconds + 120), p.type().contains("write"));
+    }
+
+    private static String warmupArg(double seconds) {
+        return Math.round(seconds * 1000) + "ms";
+    }
+
+    /**
+     * Reads fio's terse (version 3) line: fields 7 and 8 (1-based) are the read bandwidth in KiB/s and IOPS, 48 and
+     * 49 the write ones; the completion-latency percentiles follow each group's min/max/mean/deviation fields as
+     * {@code p%=usec} entries.
+     */
+    static Measured parseFioTerse(String output, boolean write) {
+        String line = output.lines().filter(l -> l.startsWith("3;")).reduce((a, b) -> b)
+                .orElseThrow(() -> new IllegalStateException("no terse line in fio's output:\n" + output));
+        String[] f = line.split(";");
+        int base = write ? 46 : 5; // 0-based index of the group's "KiB transferred" field
+        double bwKib = Double.parseDouble(f[base + 1]);
+        double iops = Double.parseDouble(f[base + 2]);
+        double p99 = 0;
+        for (int i = base + 12; i < base + 32 && i < f.length; i++) {
+            if (f[i].startsWith("99.000000%=")) {
+                p99 = Double.parseDouble(f[i].substring(f[i].indexOf('=') + 1));
+            }
+        }
+        return new Measured(iops, bwKib / 1024, p99);
+    }
+
+    // ---------------------------------------------------------------- io_tester
+
+    private static final Pattern SUMMARY = Pattern.compile(
+            "summary \\S+ iops=([0-9.]+) bandwidth_mib_s=([0-9.]+) p50_us=[0-9.]+ p95_us=[0-9.]+ p99_us=([0-9.]+)");
+
+    static Measured ioTester(Path root, Path file, long size, Point p, String backend, int seconds, double warmup)
+            throws Exception {
+        List<String> cmd = List.of(root.resolve("percore").toString(), "io_tester", "--smp", "1", "--reactor-backend",
+                backend, "--file", file.toString(), "--file-size", Long.toString(size), "--type", p.type(),
+                "--reqsize", Integer.toString(p.reqSize()), "--parallelism", Integer.toString(p.depth()),
+                "--max-in-flight", Integer.toString(Math.max(128, p.depth())), "--duration", seconds + "s",
+                "--warmup", warmupArg(warmup));
+        return parseSummary(exec(cmd, seconds + 180));
+    }
+
+    static Measured parseSummary(String output) {
+        Matcher m = SUMMARY.matcher(output);
+        if (!m.find()) {
+            throw new IllegalStateException("no summary line in io_tester's output:\n" + output);
+        }
+        return new Measured(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
+                Double.parseDouble(m.group(3)));
+    }
+
+    // ---------------------------------------------------------------- processes
+
+    private static String exec(List<String> cmd, int timeoutSeconds) throws Exception {
+        Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[] bytes;
+        try (var in = proc.getInputStream()) {
+            bytes = in.readAllBytes();
+        }
+        if (!proc.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            proc.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", cmd) + " did not finish in " + timeoutSeconds + " s");
+        }
+        String out = new String(bytes, StandardCharsets.UTF_8);
+        if (proc.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " exited " + proc.exitValue() + ":\n" + out);
+        }
+        return out;
+    }
+
+    /** The checkout holding the launcher: {@code percore.root}, else up from this class's location, else here. */
+    static Path findRoot() {
+        String prop = System.getProperty("percore.root");
+        if (prop != null) {
+            return Path.of(prop).toAbsolutePath();
+        }
+        try {
+            Path p = Path.of(IoBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (Path d = p; d != null; d = d.getParent()) {
+                if (Files.isRegularFile(d.resolve("percore")) && Files.isRegularFile(d.resolve("pom.xml"))) {
+                    return d;
+                }
+            }
+        } catch (URISyntaxException | SecurityException | NullPointerException e) {
+            // fall through to the working directory
+        }
+        return Path.of("").toAbsolutePath();
+    }
+}

@@ -1,0 +1,108 @@
+package io.percore.bench.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The io comparison's parsing and figures: fio's terse fields for reads and writes (synthetic, and a real fio run
+ * when fio is installed), io_tester's summary line, figure names and ratios, and the usage error.
+ */
+class IoBenchTest {
+    /** A terse v3 line with {@code bw} KiB/s, {@code iops} and a 99th percentile in the read or write group. */
+    private static String terse(boolean write, double bw, double iops, int p99) {
+        String[] f = new String[130];
+        Arrays.fill(f, "0");
+        f[0] = "3";
+        f[1] = "fio-3.33";
+        f[2] = "p";
+        int base = write ? 46 : 5;
+        f[base + 1] = Double.toString(bw);
+        f[base + 2] = Double.toString(iops);
+        for (int i = 0; i < 20; i++) {
+            f[base + 12 + i] = (i == 14 ? "99.000000" : "50.000000") + "%=" + (i == 14 ? p99 : 7);
+        }
+        return "fio noise\n" + String.join(";", f) + "\n";
+    }
+
+    @Test
+    void fioTerseFieldsAreReadForReadsAndWrites() {
+        IoBench.Measured r = IoBench.parseFioTerse(terse(false, 2048, 512, 228), false);
+        assertEquals(new IoBench.Measured(512, 2, 228), r);
+        IoBench.Measured w = IoBench.parseFioTerse(terse(true, 1024 * 300, 2400, 1036), true);
+        assertEquals(new IoBench.Measured(2400, 300, 1036), w);
+    }
+
+    @Test
+    void aRealFioRunParses() throws Exception {
+        boolean haveFio;
+        try {
+            haveFio = new ProcessBuilder("fio", "--version").start().waitFor(10, TimeUnit.SECONDS);
+        } catch (java.io.IOException e) {
+            haveFio = false;
+        }
+        assumeTrue(haveFio, "fio is not installed");
+        Path dir = Path.of("target", "iobench-test").toAbsolutePath();
+        Files.createDirectories(dir);
+        Path file = dir.resolve("f.dat");
+        IoBench.Point p = new IoBench.Point("randread_4k_qd1", "randread", "randread", 4096, 1, false);
+        IoBench.Measured m = IoBench.fio(file, 16L << 20, p, "libaio", 1, 0.2);
+        assertTrue(m.iops() > 0 && m.mibPerSecond() > 0, m.toString());
+        assertEquals(m.iops() * 4096 / (1 << 20), m.mibPerSecond(), m.mibPerSecond() * 0.02, m.toString());
+        Files.deleteIfExists(file);
+    }
+
+    @Test
+    void ioTesterSummaryParses() {
+        String out = "io_tester: 1 shard(s)\n\nsummary job iops=52959.5 bandwidth_mib_s=206.87 p50_us=138.0 p95_us=181.0"
+                + " p99_us=228.5 p999_us=300.0 max_us=5278.0\nINFO stopped\n";
+        assertEquals(new IoBench.Measured(52959.5, 206.87, 228.5), IoBench.parseSummary(out));
+    }
+
+    @Test
+    void figuresNameTheEngineAndComparePercoreWithItsPeers() {
+        Map<String, IoBench.Measured> results = new LinkedHashMap<>();
+        results.put("randread_4k_qd1_fio_io_uring", new IoBench.Measured(20000, 78, 80));
+        results.put("randread_4k_qd1_fio_libaio", new IoBench.Measured(16000, 62, 90));
+        results.put("randread_4k_qd1_percore_epoll_threadpool", new IoBench.Measured(8000, 31, 300));
+        results.put("randread_4k_qd1_percore_io_uring", new IoBench.Measured(19000, 74, 85));
+        results.put("seqwrite_128k_qd8_fio_libaio", new IoBench.Measured(8000, 1000, 900));
+        results.put("seqwrite_128k_qd8_percore_linux_aio", new IoBench.Measured(7600, 950, 900));
+        List<String> f = IoBench.figures(results, List.of("epoll", "io_uring", "linux-aio")).stream()
+                .map(IoBench.Figure::line).toList();
+        assertEquals(List.of(
+                "figure io_randread_4k_qd1_fio_io_uring 20000 IOPS",
+                "figure io_randread_4k_qd1_fio_libaio 16000 IOPS",
+                "figure io_randread_4k_qd1_percore_epoll_threadpool 8000 IOPS",
+                "figure io_randread_4k_qd1_percore_io_uring 19000 IOPS",
+                "figure io_randread_4k_qd1_percore_epoll_threadpool_vs_fio_io_uring 0.400 x",
+                "figure io_randread_4k_qd1_percore_epoll_threadpool_vs_fio_libaio 0.500 x",
+                "figure io_randread_4k_qd1_percore_io_uring_vs_fio_io_uring 0.950 x",
+                "figure io_seqwrite_128k_qd8_fio_libaio 1000 MiB/s",
+                "figure io_seqwrite_128k_qd8_percore_linux_aio 950 MiB/s",
+                "figure io_seqwrite_128k_qd8_percore_linux_aio_vs_fio_libaio 0.950 x"), f);
+        for (String line : f) {
+            assertTrue(line.matches("figure [a-z0-9]+(_[a-z0-9]+)* [0-9.]+ \\S+"), line);
+        }
+    }
+
+    @Test
+    void unknownArgumentsPrintTheUsage() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertNull(IoBench.run(new String[] {"--fast"}, new PrintStream(out, true, StandardCharsets.UTF_8)));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("usage: percore bench io"));
+    }
+}
