@@ -80,16 +80,16 @@ public final class FaultInjectingDevice implements NetDevice {
         return queues[index].delayed;
     }
 
-    private record Held(long due, long order, Buffer rx, Packet tx, TxOffload offload) {}
+    private record Held(long due, long order, Buffer rx, int flags, Packet tx, TxOffload offload) {}
 
     private final class FaultyQueue implements DeviceQueue {
         private final DeviceQueue q;
         private final SplittableRandom random;
         private final PriorityQueue<Held> rxHeld = new PriorityQueue<>(FaultyQueue::compare);
         private final PriorityQueue<Held> txHeld = new PriorityQueue<>(FaultyQueue::compare);
-        private final ArrayDeque<Buffer> rxReady = new ArrayDeque<>();
-        private final Timer rxTimer = new Timer(this::rxDue);
-        private final Timer txTimer = new Timer(this::txDue);
+        private final ArrayDeque<Held> rxReady = new ArrayDeque<>();
+        /** Created on the owning shard at first use (a Timer belongs to the shard that makes it). */
+        private Timer rxTimer, txTimer;
         private Promise<Void> rxWaiter;
         private long order;
         long dropped, duplicated, corrupted, delayed;
@@ -97,6 +97,20 @@ public final class FaultInjectingDevice implements NetDevice {
         FaultyQueue(DeviceQueue q, int index) {
             this.q = q;
             this.random = new SplittableRandom(config.seed() * 1_000_003L + index);
+        }
+
+        private Timer rxTimer() {
+            if (rxTimer == null) {
+                rxTimer = new Timer(this::rxDue);
+            }
+            return rxTimer;
+        }
+
+        private Timer txTimer() {
+            if (txTimer == null) {
+                txTimer = new Timer(this::txDue);
+            }
+            return txTimer;
         }
 
         private static int compare(Held a, Held b) {
@@ -138,26 +152,27 @@ public final class FaultInjectingDevice implements NetDevice {
                     frame.release();
                     return;
                 }
+                int f = flags;
                 if (random.nextDouble() < config.corruptRate()) {
                     corrupt(frame);
+                    f = 0; // a corrupted frame must be caught by the stack's own verification
                 }
                 if (random.nextDouble() < config.duplicateRate()) {
                     duplicated++;
-                    rxReady.add(Buffer.copyOf(frame.toArray()));
+                    rxReady.add(new Held(0, 0, Buffer.copyOf(frame.toArray()), f, null, null));
                 }
                 if (hold > 0) {
-                    rxHeld.add(new Held(System.nanoTime() + hold, order++, frame, null, null));
-                    rxTimer.armAt(rxHeld.peek().due);
+                    rxHeld.add(new Held(System.nanoTime() + hold, order++, frame, f, null, null));
+                    rxTimer().armAt(rxHeld.peek().due);
                 } else {
-                    rxReady.add(frame);
+                    rxReady.add(new Held(0, 0, frame, f, null, null));
                 }
             }, max);
             int n = 0;
-            Buffer b;
-            while (n < max && (b = rxReady.poll()) != null) {
+            Held h;
+            while (n < max && (h = rxReady.poll()) != null) {
                 n++;
-                // The checksum flag is dropped: a corrupted frame must be caught by the stack's own verification.
-                sink.frame(b, 0);
+                sink.frame(h.rx, h.flags);
             }
             return n;
         }
@@ -165,14 +180,14 @@ public final class FaultInjectingDevice implements NetDevice {
         private void moveDueRx() {
             long now = System.nanoTime();
             while (!rxHeld.isEmpty() && rxHeld.peek().due <= now) {
-                rxReady.add(rxHeld.poll().rx);
+                rxReady.add(rxHeld.poll());
             }
         }
 
         private void rxDue() {
             moveDueRx();
             if (!rxHeld.isEmpty()) {
-                rxTimer.armAt(rxHeld.peek().due);
+                rxTimer().armAt(rxHeld.peek().due);
             }
             Promise<Void> w = rxWaiter;
             if (w != null && !rxReady.isEmpty()) {
@@ -219,8 +234,8 @@ public final class FaultInjectingDevice implements NetDevice {
                 q.transmit(frame.share(), offload);
             }
             if (hold > 0) {
-                txHeld.add(new Held(System.nanoTime() + hold, order++, null, frame, offload));
-                txTimer.armAt(txHeld.peek().due);
+                txHeld.add(new Held(System.nanoTime() + hold, order++, null, 0, frame, offload));
+                txTimer().armAt(txHeld.peek().due);
             } else {
                 q.transmit(frame, offload);
             }
@@ -233,7 +248,7 @@ public final class FaultInjectingDevice implements NetDevice {
                 q.transmit(h.tx, h.offload);
             }
             if (!txHeld.isEmpty()) {
-                txTimer.armAt(txHeld.peek().due);
+                txTimer().armAt(txHeld.peek().due);
             }
         }
 
@@ -244,11 +259,15 @@ public final class FaultInjectingDevice implements NetDevice {
 
         @Override
         public void detach() {
-            rxTimer.cancel();
-            txTimer.cancel();
+            if (rxTimer != null) {
+                rxTimer.cancel();
+            }
+            if (txTimer != null) {
+                txTimer.cancel();
+            }
             rxHeld.forEach(h -> h.rx.release());
             txHeld.forEach(h -> h.tx.release());
-            rxReady.forEach(Buffer::release);
+            rxReady.forEach(x -> x.rx.release());
             rxHeld.clear();
             txHeld.clear();
             rxReady.clear();

@@ -251,9 +251,16 @@ public final class NativeStack implements NetworkStack {
         b.release();
     }
 
-    /** Gives an IP packet (no Ethernet header) to the shard that owns its flow. */
-    private void handOff(int target, Buffer ip, int flags, boolean v6) {
+    /**
+     * Gives an IP packet (no Ethernet header) to the shard that owns its flow. The packet is copied first: it is a
+     * view of a receive area whose other frames stay here, and a storage's count must only ever be touched by one
+     * thread. Only the first packets of a flow take this path when the device steers.
+     */
+    private void handOff(int target, Buffer view, int flags, boolean v6) {
         counters.handedOff++;
+        Buffer ip = Buffer.allocate(view.length());
+        MemorySegment.copy(view.segment(), 0, ip.segment(), 0, view.length());
+        view.release();
         Smp.submitTo(target, () -> {
             NativeStack other = network.stacks[target];
             if (other == null || other.stopped) {

@@ -94,6 +94,12 @@ public record NativeStackConfig(String tapDevice, InetAddress hostIpv4, InetAddr
                 mtu, mac, congestionControl, d, receiveWindow, sendBuffer, neighbourTimeout);
     }
 
+    /** @return this configuration with a fixed Ethernet address (6 bytes; null: random). */
+    public NativeStackConfig withMac(byte[] newMac) {
+        return new NativeStackConfig(tapDevice, hostIpv4, netmaskIpv4, gatewayIpv4, hostIpv6, ipv6PrefixLength, gatewayIpv6,
+                mtu, newMac == null ? null : newMac.clone(), congestionControl, timeWait, receiveWindow, sendBuffer, neighbourTimeout);
+    }
+
     /** @return this configuration with another receive window and send buffer. */
     public NativeStackConfig withBuffers(int window, int send) {
         return new NativeStackConfig(tapDevice, hostIpv4, netmaskIpv4, gatewayIpv4, hostIpv6, ipv6PrefixLength, gatewayIpv6,
