@@ -58,6 +58,12 @@ public final class NativeStack implements NetworkStack {
     IpAddr router6;
     /** Path MTUs learned from ICMP, by destination. */
     final HashMap<IpAddr, Integer> pathMtu = new HashMap<>();
+    /** Sees every received frame before parsing (tests capture fuzzing corpora with it); null normally. */
+    java.util.function.Consumer<Buffer> frameHook;
+    /** Exceptions caught around frame handling: parsers should never throw, so tests expect 0. */
+    long unexpectedFailures;
+    /** The last of those, for test messages. */
+    RuntimeException lastUnexpected;
     private int ipId;
     private boolean readable = true;
     private boolean waiting;
@@ -203,6 +209,9 @@ public final class NativeStack implements NetworkStack {
     /** Takes one frame from the device (or, handed in, from another shard). */
     void onFrame(Buffer frame, int flags, boolean handedIn) {
         counters.framesReceived++;
+        if (frameHook != null) {
+            frameHook.accept(frame);
+        }
         try {
             if (frame.length() < ETH) {
                 drop(frame, true);
@@ -234,6 +243,8 @@ public final class NativeStack implements NetworkStack {
         } catch (RuntimeException e) {
             // Parsers check lengths before reading; anything that still slips through is a malformed frame.
             counters.malformed++;
+            unexpectedFailures++;
+            lastUnexpected = e;
             try {
                 frame.release();
             } catch (IllegalStateException alreadyReleased) {

@@ -207,8 +207,8 @@ final class Tcp {
     void receive(IpAddr src, IpAddr dst, Buffer seg, int flags) {
         MemorySegment s = seg.segment();
         int len = seg.length();
-        int off = (u8(s, 12) >>> 4) * 4;
-        if (len < 20 || off < 20 || off > len) {
+        int off = len < 20 ? 0 : (u8(s, 12) >>> 4) * 4;
+        if (off < 20 || off > len) {
             stack.counters.malformed++;
             seg.release();
             return;

@@ -463,7 +463,7 @@ final class TcpConnection implements ConnectedSocket {
                     dupAcks = 0;
                 } else if (!sackOk) {
                     // NewReno partial ACK: the next hole starts at the new sndUna.
-                    retransmit(sndUna, Math.min(mss, sndMax - sndUna));
+                    retransmit(sndUna, Math.min(segmentPayload(), sndMax - sndUna));
                 }
             } else {
                 dupAcks = 0;
@@ -496,15 +496,23 @@ final class TcpConnection implements ConnectedSocket {
             }
         } else if (ack == sndUna && segLen == 0 && !windowChanged && sndMax > sndUna) {
             dupAcks++;
-            if (!recovery && (dupAcks == 3 || (sackOk && sackedBytes >= 3L * mss))) {
-                recovery = true;
-                recoverSeq = sndMax;
-                highRxt = sndUna;
-                cc.onLoss(sndMax - sndUna, now);
-                retransmit(sndUna, Math.min(mss, sndMax - sndUna));
-                highRxt = sndUna + Math.min(mss, sndMax - sndUna);
+            if (!recovery && dupAcks == 3) {
+                enterRecovery(now);
             }
         }
+        // RFC 6675 loss detection: three segments' worth SACKed above a hole, even on ACKs that carry data.
+        if (!recovery && sackOk && sndMax > sndUna && sackedBytes >= 3L * mss) {
+            enterRecovery(now);
+        }
+    }
+
+    private void enterRecovery(long now) {
+        recovery = true;
+        recoverSeq = sndMax;
+        cc.onLoss(sndMax - sndUna, now);
+        long n = Math.min(segmentPayload(), sndMax - sndUna);
+        retransmit(sndUna, n);
+        highRxt = sndUna + n;
     }
 
     private void rttSample(long r) {
@@ -688,6 +696,31 @@ final class TcpConnection implements ConnectedSocket {
         return (int) Math.min(65535, w);
     }
 
+    /** @return merged out-of-order ranges reported as SACK blocks (3 beside a timestamp, else 4 fit in the options). */
+    private int sackBlockCount() {
+        if (!sackOk || ooo.isEmpty()) {
+            return 0;
+        }
+        int max = tsOk ? 3 : 4;
+        int n = 0;
+        long end = -1;
+        for (Map.Entry<Long, Buffer> e : ooo.entrySet()) {
+            if (e.getKey() > end) {
+                if (++n == max) {
+                    return n;
+                }
+            }
+            end = Math.max(end, e.getKey() + e.getValue().length());
+        }
+        return n;
+    }
+
+    /** @return payload bytes per segment: the MSS less the room SACK blocks take in this segment's options. */
+    private int segmentPayload() {
+        int blocks = sackBlockCount();
+        return blocks == 0 ? mss : mss - 4 - 8 * blocks;
+    }
+
     private Tcp.Segment header(int flags) {
         Tcp.Segment g = new Tcp.Segment();
         g.flags = flags;
@@ -699,7 +732,7 @@ final class TcpConnection implements ConnectedSocket {
             g.tsEcr = tsRecent;
         }
         if (sackOk && !ooo.isEmpty()) {
-            int n = Math.min(tsOk ? 3 : 4, ooo.size());
+            int n = sackBlockCount();
             g.sackBlocks = new long[2 * n];
             int i = 0;
             long curStart = -1, curEnd = -1;
@@ -769,8 +802,8 @@ final class TcpConnection implements ConnectedSocket {
     private void sendData(long seq, long len, boolean fin) {
         Tcp.Segment g = header(Tcp.ACK | (fin ? Tcp.FIN : 0) | (len > 0 && seq + len == queueSeq + queued ? Tcp.PSH : 0));
         g.seq = (int) seq;
-        if (len > mss) {
-            g.gsoSize = mss;
+        if (len > segmentPayload()) {
+            g.gsoSize = segmentPayload();
         }
         ackSent();
         if (rttSeq < 0 && seq >= sndMax && !tsOk) {
@@ -805,7 +838,7 @@ final class TcpConnection implements ConnectedSocket {
             }
             Long nextStart = sacked.ceilingKey(cursor);
             long end = nextStart == null ? highSacked : nextStart;
-            return new long[] {cursor, Math.min(mss, end - cursor)};
+            return new long[] {cursor, Math.min(segmentPayload(), end - cursor)};
         }
         return null;
     }
@@ -836,7 +869,8 @@ final class TcpConnection implements ConnectedSocket {
             return;
         }
         boolean tso = (stack.network.device().offloads() & DeviceQueue.TX_TSO) != 0;
-        int maxSeg = tso ? Math.max(mss, (60000 / mss) * mss) : mss;
+        int seg = segmentPayload();
+        int maxSeg = tso ? Math.max(seg, (60000 / seg) * seg) : seg;
         for (int guard = 0; guard < 1024; guard++) {
             long cwnd = cc.cwnd();
             long pipe = pipe();
@@ -857,10 +891,10 @@ final class TcpConnection implements ConnectedSocket {
                 }
                 long n = Math.min(Math.min(unsent, can), maxSeg);
                 boolean inFlight = sndMax > sndUna;
-                if (n < mss && n < unsent && inFlight) {
+                if (n < seg && n < unsent && inFlight) {
                     break; // sender silly-window avoidance
                 }
-                if (!noDelay && n < mss && inFlight) {
+                if (!noDelay && n < seg && inFlight) {
                     break; // Nagle, when the application asked for it
                 }
                 boolean fin = finQueued && sndNxt + n == dataEnd;
@@ -951,7 +985,7 @@ final class TcpConnection implements ConnectedSocket {
                 sndNxt = sndUna; // go back: resend from the oldest unacknowledged byte
                 stack.counters.tcpRetransmits++;
                 long dataEnd = queueSeq + queued;
-                long n = Math.min(mss, Math.max(0, dataEnd - sndNxt));
+                long n = Math.min(segmentPayload(), Math.max(0, dataEnd - sndNxt));
                 boolean fin = finQueued && sndNxt + n == dataEnd;
                 sendData(sndNxt, n, fin);
                 sndNxt += n + (fin ? 1 : 0);
@@ -1146,7 +1180,12 @@ final class TcpConnection implements ConnectedSocket {
 
     @Override
     public String toString() {
-        return "tcp " + localAddr + " -> " + remoteAddr + " " + state;
+        return "tcp " + localAddr + " -> " + remoteAddr + " " + state + " [una " + (sndUna - iss) + " nxt "
+                + (sndNxt - iss) + " max " + (sndMax - iss) + " queued " + queued + " wnd " + sndWnd + " cwnd " + cc.cwnd()
+                + " ssthresh " + cc.ssthresh() + (recovery ? " recovery" : "") + " sacked " + sackedBytes + " retries "
+                + retries + " rto " + rto + "us rto-armed " + rtoTimer.isArmed() + " rcvNxt " + (rcvNxt - irs) + " ooo "
+                + ooo.size() + " rcvQueued " + rcvQueued + " adv " + (rcvAdvEdge - rcvNxt) + (finQueued ? " fin-queued" : "")
+                + (finReceived ? " fin-received" : "") + "]";
     }
 
     private final class Input implements InputStream {
@@ -1156,7 +1195,7 @@ final class TcpConnection implements ConnectedSocket {
             if (b != null) {
                 int before = advertisedWindowValue();
                 rcvQueued -= b.length();
-                if (before < mss || advertisedGrowth() >= 2L * mss) {
+                if (!finReceived && (before < mss || advertisedGrowth() >= 2L * mss)) {
                     sendAck(); // window update
                 }
                 return Future.ready(b);

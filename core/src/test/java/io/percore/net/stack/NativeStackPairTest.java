@@ -87,4 +87,26 @@ class NativeStackPairTest {
             assertEquals(t.sentCrc(), t.receivedCrc());
         }
     }
+
+    @Test
+    void transfersThroughLossReorderDuplicationAndCorruptionWithCubicAndNewReno() throws Exception {
+        for (String cc : new String[] {"cubic", "newreno"}) {
+            FaultConfig faults = new FaultConfig(7, 0.05, 0.01, 0.02, 0.005, 0, java.time.Duration.ZERO);
+            FaultConfig other = new FaultConfig(8, 0.05, 0.01, 0.02, 0.005, 0, java.time.Duration.ZERO);
+            try (StackTesting.Pair p = new StackTesting.Pair(2, faults, other, cc)) {
+                p.smp.invokeOnAllExternal(id -> {
+                    StackTesting.serveEcho(p.b.stacks[id].listen(SocketAddress.anyIpv4(7), ListenOptions.defaults()));
+                    return Future.done();
+                }).get();
+                StackTesting.Transfer t = p.on(1, () -> p.a.stacks[1].connect(SocketAddress.of("10.0.0.2", 7))
+                        .flatMap(c -> StackTesting.transfer(c, 1 << 20, 9)));
+                assertEquals(t.sent(), t.received(), cc);
+                assertEquals(t.sentCrc(), t.receivedCrc(), cc);
+                long rexmit = p.on(1, () -> Future.ready(p.a.stacks[1].counters.tcpRetransmits));
+                long bad = p.on(1, () -> Future.ready(p.a.stacks[1].counters.badChecksum));
+                assertTrue(rexmit > 0, cc + " retransmitted");
+                assertTrue(bad > 0, cc + " caught corrupted frames by checksum");
+            }
+        }
+    }
 }
