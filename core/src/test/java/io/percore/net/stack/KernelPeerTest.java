@@ -116,6 +116,7 @@ class KernelPeerTest {
 
     @Test
     void pingAndPing6AreAnswered() throws Exception {
+        requireTool("ping", "iputils-ping");
         start(null);
         int rc = sh("ip", "netns", "exec", NS, "ping", "-c", "3", "-i", "0.2", "-W", "3", "192.168.77.2");
         assertEquals(0, rc, () -> "ping failed; counters " + counters());
@@ -126,6 +127,7 @@ class KernelPeerTest {
 
     @Test
     void ncReachesTheEchoServer() throws Exception {
+        requireTool("nc", "netcat-openbsd");
         start(null);
         Process p = new ProcessBuilder("ip", "netns", "exec", NS, "sh", "-c",
                 "printf 'hello from nc' | nc -N -w 5 192.168.77.2 7").redirectErrorStream(true).start();
@@ -250,6 +252,7 @@ class KernelPeerTest {
 
     @Test
     void synFloodLeavesTheListenerAnsweringRealClients() throws Exception {
+        requireTool("python3", "python3");
         start(null);
         // 4000 SYNs from a host that never answers, from a raw socket in the namespace.
         String script = String.join("\n",
@@ -278,6 +281,7 @@ class KernelPeerTest {
 
     @Test
     void malformedFramesAreDroppedAndCounted() throws Exception {
+        requireTool("python3", "python3");
         start(null);
         // Frames written to our MAC from an AF_PACKET socket on the kernel side of the TAP.
         String script = String.join("\n",
@@ -369,6 +373,10 @@ class KernelPeerTest {
             total += smp.submitExternal(id, () -> Future.ready(f.applyAsLong(net.stacks[id]))).get(10, TimeUnit.SECONDS);
         }
         return total;
+    }
+
+    private static void requireTool(String tool, String pkg) throws Exception {
+        assumeTrue(sh("sh", "-c", "command -v " + tool) == 0, tool + " is not installed (apt package " + pkg + "); skipped");
     }
 
     private static void nsIp(String... args) throws Exception {
