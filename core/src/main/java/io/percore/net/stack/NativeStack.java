@@ -68,8 +68,6 @@ public final class NativeStack implements NetworkStack {
     private boolean readable = true;
     private boolean waiting;
     private boolean stopped;
-    private long icmpTokens = 100;
-    private long icmpRefill;
 
     NativeStack(NativeNetwork network, int shard, DeviceQueue queue, NativeStackConfig config) {
         this.network = network;
@@ -863,20 +861,6 @@ public final class NativeStack implements NetworkStack {
     /** @return true when the device completes transport checksums for us. */
     boolean checksumOffload() {
         return (network.device().offloads() & DeviceQueue.TX_CHECKSUM) != 0;
-    }
-
-    /** Lets at most about 100 ICMP errors a second out of this shard (RFC 1812 rate limiting). */
-    boolean icmpErrorAllowed() {
-        long now = System.nanoTime();
-        if (now - icmpRefill > 10_000_000L) {
-            icmpTokens = Math.min(100, icmpTokens + (now - icmpRefill) / 10_000_000L);
-            icmpRefill = now;
-        }
-        if (icmpTokens > 0) {
-            icmpTokens--;
-            return true;
-        }
-        return false;
     }
 
     // ------------------------------------------------------------------ UDP

@@ -120,12 +120,6 @@ final class Neighbours {
         }
     }
 
-    /** @return the cached address of {@code ip}, or -1. */
-    long lookup(IpAddr ip) {
-        Entry e = entries.get(ip);
-        return e == null ? -1 : e.mac;
-    }
-
     void clear() {
         for (Entry e : entries.values()) {
             e.retry.cancel();

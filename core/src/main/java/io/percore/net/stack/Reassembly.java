@@ -146,10 +146,6 @@ final class Reassembly {
         }
     }
 
-    int pendingDatagrams() {
-        return pending.size();
-    }
-
     void clear() {
         pending.values().forEach(Pending::release);
         pending.clear();
