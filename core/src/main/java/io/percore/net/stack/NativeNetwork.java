@@ -1,0 +1,164 @@
+package io.percore.net.stack;
+
+import io.percore.core.Shard;
+import java.security.SecureRandom;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One native network: a {@link NetDevice} with its configuration, shared by the shards that each run a
+ * {@link NativeStack} on one of its queues. It holds what the shards must agree on: our addresses, the flow hash
+ * that decides which shard owns a connection, and which shards listen on which ports (so the first frame of a flow
+ * goes to a shard that can take it).
+ *
+ * <p>Create it off-shard, then call {@link #startShard()} on each shard (e.g. through
+ * {@code smp.invokeOnAllExternal}); stop the stacks with {@link NativeStack#stop()} on each shard, then
+ * {@link #close()} off-shard.
+ */
+public final class NativeNetwork implements AutoCloseable {
+    private final NetDevice device;
+    private final NativeStackConfig config;
+    private final int shards;
+    final long mac;
+    final int mtu;
+    final IpAddr ipv4, netmask4, gateway4, ipv6, linkLocal6, gateway6;
+    final int prefix6;
+    /** Per-shard stacks, each slot written and read by its own shard only. */
+    final NativeStack[] stacks;
+    /** TCP port → bit set of listening shards; UDP port → owning shard. Written rarely (listen/bind), read per flow. */
+    final ConcurrentHashMap<Integer, Long> tcpListeners = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<Integer, Integer> udpPorts = new ConcurrentHashMap<>();
+    /** The SYN cookie secret, shared so any shard can check a cookie another shard's listener issued. */
+    final long cookieSecret;
+
+    private NativeNetwork(NetDevice device, NativeStackConfig config, int shards) {
+        this.device = device;
+        this.config = config;
+        this.shards = shards;
+        SecureRandom random = new SecureRandom();
+        byte[] m = config.mac();
+        if (m == null) {
+            m = new byte[6];
+            random.nextBytes(m);
+            m[0] = (byte) ((m[0] & 0xfe) | 0x02); // unicast, locally administered
+        }
+        long mm = 0;
+        for (byte b : m) {
+            mm = (mm << 8) | (b & 0xff);
+        }
+        this.mac = mm;
+        this.mtu = config.mtu() != 0 ? Math.min(config.mtu(), device.mtu()) : device.mtu();
+        this.ipv4 = config.hostIpv4() == null ? null : IpAddr.of(config.hostIpv4());
+        this.netmask4 = config.netmaskIpv4() == null ? IpAddr.v4(0xffffff00) : IpAddr.of(config.netmaskIpv4());
+        this.gateway4 = config.gatewayIpv4() == null ? null : IpAddr.of(config.gatewayIpv4());
+        this.ipv6 = config.hostIpv6() == null ? null : IpAddr.of(config.hostIpv6());
+        this.prefix6 = config.ipv6PrefixLength();
+        this.gateway6 = config.gatewayIpv6() == null ? null : IpAddr.of(config.gatewayIpv6());
+        // EUI-64 interface identifier from the MAC, universal/local bit flipped (RFC 4291 appendix A).
+        long iid = ((mm >>> 24) << 40) | (0xfffeL << 24) | (mm & 0xffffff);
+        iid ^= 0x0200_0000_0000_0000L;
+        this.linkLocal6 = new IpAddr(0xfe80_0000_0000_0000L, iid, true);
+        this.stacks = new NativeStack[shards];
+        this.cookieSecret = random.nextLong();
+    }
+
+    /**
+     * A network on {@code device} for {@code shards} shards (the device needs no more queues than shards; shard
+     * {@code s} uses queue {@code s % queueCount}). The network owns the device from now on. Any thread.
+     */
+    public static NativeNetwork create(NetDevice device, NativeStackConfig config, int shards) {
+        if (shards < 1) {
+            throw new IllegalArgumentException("need at least one shard");
+        }
+        if (config.hostIpv4() == null && config.hostIpv6() == null) {
+            throw new IllegalArgumentException("the native stack needs an IPv4 or IPv6 address");
+        }
+        return new NativeNetwork(device, config, shards);
+    }
+
+    /**
+     * Opens the TAP device {@code config.tapDevice()} with one queue per shard and a virtio-net header, in the
+     * network namespace at {@code namespacePath} (null: ours), and builds a network on it. Off-shard.
+     */
+    public static NativeNetwork openTap(NativeStackConfig config, int shards, String namespacePath) {
+        int mtu = config.mtu() == 0 ? 1500 : config.mtu();
+        TapDevice tap = TapDevice.open(config.tapDevice(), shards, mtu, true, true, namespacePath);
+        return create(tap, config, shards);
+    }
+
+    /** @return the device. */
+    public NetDevice device() {
+        return device;
+    }
+
+    /** @return the configuration. */
+    public NativeStackConfig config() {
+        return config;
+    }
+
+    /** @return the number of shards sharing the network. */
+    public int shardCount() {
+        return shards;
+    }
+
+    /** @return our Ethernet address as 6 bytes. */
+    public byte[] macAddress() {
+        byte[] b = new byte[6];
+        for (int i = 0; i < 6; i++) {
+            b[i] = (byte) (mac >>> (40 - 8 * i));
+        }
+        return b;
+    }
+
+    /**
+     * Starts this shard's stack on queue {@code shard % queueCount} and returns it. On the shard's thread, once.
+     */
+    public NativeStack startShard() {
+        int id = Shard.currentId();
+        if (id < 0 || id >= shards) {
+            throw new IllegalStateException("startShard() must run on one of the " + shards + " shards, not on "
+                    + Thread.currentThread().getName());
+        }
+        if (stacks[id] != null) {
+            throw new IllegalStateException("the native stack already runs on shard " + id);
+        }
+        NativeStack s = new NativeStack(this, id, device.queue(id % device.queueCount()), config);
+        stacks[id] = s;
+        s.start();
+        return s;
+    }
+
+    /** @return the shard owning the flow (local, remote, ports), by a hash every shard computes alike. */
+    int flowShard(IpAddr local, IpAddr remote, int localPort, int remotePort) {
+        if (shards == 1) {
+            return 0;
+        }
+        long x = remote.hi() ^ Long.rotateLeft(remote.lo(), 17) ^ Long.rotateLeft(local.lo(), 31) ^ local.hi()
+                ^ ((long) localPort << 16 | remotePort);
+        x *= 0x9E3779B97F4A7C15L;
+        x ^= x >>> 29;
+        x *= 0xBF58476D1CE4E5B9L;
+        x ^= x >>> 32;
+        return (int) ((x & Long.MAX_VALUE) % shards);
+    }
+
+    /** @return the shard that takes a TCP segment for (local, remote, ports), given which shards listen. */
+    int tcpOwner(IpAddr local, IpAddr remote, int localPort, int remotePort) {
+        int h = flowShard(local, remote, localPort, remotePort);
+        Long mask = tcpListeners.get(localPort);
+        if (mask == null || mask == 0 || (mask & (1L << h)) != 0) {
+            return h;
+        }
+        int pick = h % Long.bitCount(mask);
+        long m = mask;
+        for (int i = 0; i < pick; i++) {
+            m &= m - 1;
+        }
+        return Long.numberOfTrailingZeros(m);
+    }
+
+    /** Closes the device. Off-shard, after every shard's stack stopped. */
+    @Override
+    public void close() {
+        device.close();
+    }
+}

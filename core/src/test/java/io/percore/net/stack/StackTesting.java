@@ -1,0 +1,146 @@
+package io.percore.net.stack;
+
+import io.percore.core.Async;
+import io.percore.core.Future;
+import io.percore.core.ReactorConfig;
+import io.percore.memory.Buffer;
+import io.percore.net.ConnectedSocket;
+import io.percore.net.ServerSocket;
+import io.percore.smp.Smp;
+import io.percore.smp.SmpConfig;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.zip.CRC32;
+
+/** Helpers for native stack tests: shards, networks on a device pair, an echo server, checksummed transfers. */
+final class StackTesting {
+    static final long WAIT_SECONDS = 20;
+
+    private StackTesting() {}
+
+    /** Two networks (A = 10.0.0.1, B = 10.0.0.2, plus IPv6 fd00::1 / fd00::2) joined by an in-memory wire. */
+    static final class Pair implements AutoCloseable {
+        final Smp smp;
+        final NativeNetwork a;
+        final NativeNetwork b;
+
+        Pair(int shards, FaultConfig faultsA, FaultConfig faultsB, String cc) {
+            smp = Smp.start(SmpConfig.of(shards, ReactorConfig.defaults()), r -> { });
+            try {
+                MemoryDevicePair wire = MemoryDevicePair.create(shards, 1500);
+                NetDevice da = faultsA == null ? wire.left() : new FaultInjectingDevice(wire.left(), faultsA);
+                NetDevice db = faultsB == null ? wire.right() : new FaultInjectingDevice(wire.right(), faultsB);
+                NativeStackConfig base = NativeStackConfig.ipv4("10.0.0.1", "255.255.255.0", null)
+                        .withCongestionControl(cc).withTimeWait(java.time.Duration.ofSeconds(2));
+                a = NativeNetwork.create(da, base.withIpv6("fd00::1", 64), shards);
+                b = NativeNetwork.create(db, NativeStackConfig.ipv4("10.0.0.2", "255.255.255.0", null)
+                        .withCongestionControl(cc).withTimeWait(java.time.Duration.ofSeconds(2)).withIpv6("fd00::2", 64), shards);
+                smp.invokeOnAllExternal(id -> {
+                    a.startShard();
+                    b.startShard();
+                    return Future.done();
+                }).get(WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                smp.stop();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        <T> T on(int shard, Supplier<? extends Future<T>> work) throws Exception {
+            return smp.submitExternal(shard, work).get(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                smp.invokeOnAllExternal(id -> {
+                    a.stacks[id].stop();
+                    b.stacks[id].stop();
+                    return Future.done();
+                }).get(WAIT_SECONDS, TimeUnit.SECONDS);
+            } finally {
+                smp.stop();
+                a.close();
+                b.close();
+            }
+        }
+    }
+
+    /** Accepts forever, echoing each connection until end of stream, then closing it. */
+    static void serveEcho(ServerSocket ss) {
+        ss.accept().onComplete((r, t) -> {
+            if (t != null) {
+                return;
+            }
+            echo(r.socket());
+            serveEcho(ss);
+        });
+    }
+
+    static void echo(ConnectedSocket s) {
+        s.input().read().onComplete((b, t) -> {
+            if (t != null) {
+                s.close();
+                return;
+            }
+            if (b.isEmpty()) {
+                s.output().close().onComplete((v, t2) -> s.close());
+                return;
+            }
+            s.output().write(b).onComplete((v, t2) -> {
+                if (t2 != null) {
+                    s.close();
+                } else {
+                    echo(s);
+                }
+            });
+        });
+    }
+
+    /** Result of a transfer: bytes and CRC32 of what was sent and received. */
+    record Transfer(long sent, long sentCrc, long received, long receivedCrc) {}
+
+    /**
+     * Writes {@code total} seeded pseudo-random bytes to {@code s} (then half-closes) while reading everything back
+     * until end of stream. Shard thread.
+     */
+    static Future<Transfer> transfer(ConnectedSocket s, long total, long seed) {
+        CRC32 sentCrc = new CRC32();
+        Future<Void> writer = Async.run(() -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            long left = total;
+            byte[] chunk = new byte[64 << 10];
+            while (left > 0) {
+                int n = (int) Math.min(chunk.length, left);
+                r.nextBytes(chunk);
+                sentCrc.update(chunk, 0, n);
+                Buffer b = Buffer.allocate(n);
+                MemorySegment.copy(chunk, 0, b.segment(), java.lang.foreign.ValueLayout.JAVA_BYTE, 0, n);
+                Async.await(s.output().write(b));
+                left -= n;
+            }
+            Async.await(s.output().close());
+            return null;
+        });
+        Future<long[]> reader = Async.run(() -> {
+            CRC32 crc = new CRC32();
+            long got = 0;
+            for (;;) {
+                Buffer b = Async.await(s.input().read());
+                if (b.isEmpty()) {
+                    break;
+                }
+                crc.update(b.segment().asByteBuffer());
+                got += b.length();
+                b.release();
+            }
+            return new long[] {got, crc.getValue()};
+        });
+        return writer.flatMap(v -> reader).map(r -> {
+            s.close();
+            return new Transfer(total, sentCrc.getValue(), r[0], r[1]);
+        });
+    }
+}
