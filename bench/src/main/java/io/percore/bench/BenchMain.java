@@ -52,7 +52,7 @@ public final class BenchMain {
         if (mode == null) {
             return usage(out, "no benchmark named");
         }
-        if (!List.of("futures", "smp", "counters").contains(mode)) {
+        if (!List.of("futures", "smp", "counters", "sctp").contains(mode)) {
             return usage(out, "unknown benchmark '" + mode + "'");
         }
         Report report = new Report(out);
@@ -63,6 +63,7 @@ public final class BenchMain {
         switch (mode) {
             case "futures" -> FuturesBench.run(quick, report);
             case "smp" -> SmpBench.run(quick, report);
+            case "sctp" -> io.percore.bench.sctp.SctpBench.run(quick, report);
             default -> CountersBench.run(quick, report);
         }
         report.line("took %.1f s; medians of interleaved rounds below", (System.nanoTime() - t0) / 1e9);
@@ -72,10 +73,11 @@ public final class BenchMain {
 
     private static int usage(PrintStream out, String problem) {
         out.println("percore bench: " + problem);
-        out.println("usage: percore bench futures|smp|counters [--quick]");
+        out.println("usage: percore bench futures|smp|counters|sctp [--quick]");
         out.println("  futures   future chains vs CompletableFuture; Async.await vs flatMap");
         out.println("  smp       cross-shard round trip and throughput vs ThreadPoolExecutor and JCTools");
         out.println("  counters  a shared counter under locks and atomics vs per-shard counters");
+        out.println("  sctp      SCTP over UDP: percore to percore vs usrsctp to usrsctp (ping-pong, bulk)");
         return 2;
     }
 }

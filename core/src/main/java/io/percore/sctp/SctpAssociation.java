@@ -965,7 +965,9 @@ public final class SctpAssociation {
                 room -= SctpCodec.encodedSize(c);
                 out.add(c);
             }
-            if ((sackDue || sackNow) && state != State.COOKIE_WAIT && state != State.COOKIE_ECHOED && inStreams > 0) {
+            // A delayed SACK rides along with outgoing data rather than waiting for its timer.
+            boolean piggyback = sackTimer.isArmed() && dataAllowed && (!pending.isEmpty() || retransmitCount > 0);
+            if ((sackDue || sackNow || piggyback) && state != State.COOKIE_WAIT && state != State.COOKIE_ECHOED && inStreams > 0) {
                 Chunk.Sack s = buildSack();
                 int sz = SctpCodec.encodedSize(s);
                 if (sz <= room) {
