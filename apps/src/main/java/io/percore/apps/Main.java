@@ -29,6 +29,8 @@ public final class Main {
     static {
         APPS.put("demo", new App("a tour of the runtime: work sent across all shards, then exit (--wait: run until stopped)",
                 (command, args, err) -> DemoApp.run(command, args)));
+        APPS.put("sctp-echo", new App("SCTP echo server/client over UDP encapsulation or raw IP (--mode server|client)",
+                (command, args, err) -> io.percore.apps.sctpecho.SctpEchoApp.run(command, args)));
         APPS.put("bench", new App("benchmarks beside their peers (bench module; start it with ./percore bench)",
                 (command, args, err) -> {
                     err.println("percore: bench is in the bench module; run it with ./percore bench");

@@ -1,0 +1,203 @@
+package io.percore.bench.sctp;
+
+import io.percore.bench.Report;
+import io.percore.core.Async;
+import io.percore.core.Future;
+import io.percore.core.Futures;
+import io.percore.core.ReactorConfig;
+import io.percore.net.SocketAddress;
+import io.percore.sctp.InitOptions;
+import io.percore.sctp.SctpAssociation;
+import io.percore.sctp.SctpEvent;
+import io.percore.sctp.SctpMessage;
+import io.percore.sctp.SctpReceivedMessage;
+import io.percore.sctp.SctpServerSocket;
+import io.percore.sctp.SctpStack;
+import io.percore.sctp.UdpEncapsulation;
+import io.percore.smp.Smp;
+import io.percore.smp.SmpConfig;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ./percore bench sctp}: SCTP over UDP encapsulation on loopback, percore to percore (client and server on
+ * two shards of one process) beside usrsctp to usrsctp (the C peer of core/src/test/c, built here with gcc), in
+ * the same run: 64-byte ping-pong (one message outstanding: messages/s, p50/p99 round trip) and 1 KiB bulk (every
+ * message echoed, all in flight at once: messages/s). The usrsctp half is skipped, with a line saying why, when
+ * gcc or libusrsctp-dev is missing.
+ */
+public final class SctpBench {
+    private SctpBench() {}
+
+    /** Runs the comparison; {@code quick} runs few messages. Non-shard thread. */
+    public static void run(boolean quick, Report report) throws Exception {
+        int pings = quick ? 2_000 : 20_000;
+        int bulk = quick ? 5_000 : 100_000;
+        double[] ours = percore(pings, bulk);
+        report.line("percore  ping-pong 64 B: %.0f msg/s, p50 %.1f us, p99 %.1f us; bulk 1 KiB: %.0f msg/s",
+                ours[0], ours[1], ours[2], ours[3]);
+        report.figure("sctp_percore_pingpong_rate", ours[0], "msg/s");
+        report.figure("sctp_percore_pingpong_p50", ours[1], "us");
+        report.figure("sctp_percore_pingpong_p99", ours[2], "us");
+        report.figure("sctp_percore_bulk_rate", ours[3], "msg/s");
+        Path peer = buildPeer(report);
+        if (peer != null) {
+            double[] theirs = usrsctp(peer, pings, bulk);
+            report.line("usrsctp  ping-pong 64 B: %.0f msg/s, p50 %.1f us, p99 %.1f us; bulk 1 KiB: %.0f msg/s",
+                    theirs[0], theirs[1], theirs[2], theirs[3]);
+            report.figure("sctp_usrsctp_pingpong_rate", theirs[0], "msg/s");
+            report.figure("sctp_usrsctp_pingpong_p50", theirs[1], "us");
+            report.figure("sctp_usrsctp_pingpong_p99", theirs[2], "us");
+            report.figure("sctp_usrsctp_bulk_rate", theirs[3], "msg/s");
+            report.figure("sctp_pingpong_ratio", ours[0] / theirs[0], "x");
+            report.figure("sctp_bulk_ratio", ours[3] / theirs[3], "x");
+        }
+    }
+
+    private static double[] percore(int pings, int bulk) throws Exception {
+        Smp smp = Smp.start(SmpConfig.of(2, ReactorConfig.defaults()), r -> { });
+        try {
+            InitOptions opt = InitOptions.defaults().withStreams(4, 4).withBuffers(4 << 20, 4 << 20, 1 << 16);
+            int udp = smp.submitExternal(0, () -> {
+                UdpEncapsulation t = UdpEncapsulation.bind(SocketAddress.of("127.0.0.1", 0), 9899, false);
+                SctpStack s = new SctpStack(t);
+                SctpServerSocket l = s.listen(SocketAddress.of("127.0.0.1", 5999), opt);
+                Futures.repeat(() -> l.accept().map(a -> {
+                    Futures.repeat(() -> a.receive().flatMap(e -> e instanceof SctpReceivedMessage m
+                            ? a.send(new SctpMessage(m.stream(), m.ppid(), m.unordered(), m.payload())).map(v -> false)
+                            : Future.ready(false))).ignoreFailure();
+                    return false;
+                })).ignoreFailure();
+                return Future.ready(t.localPort());
+            }).get(10, TimeUnit.SECONDS);
+            return smp.submitExternal(1, () -> Async.run(() -> {
+                SctpStack s = new SctpStack(UdpEncapsulation.bind(SocketAddress.of("127.0.0.1", 0), udp, false));
+                SctpAssociation a = Async.await(s.connect(SocketAddress.of("127.0.0.1", 5999), opt)
+                        .withTimeout(Duration.ofSeconds(10)));
+                byte[] small = new byte[64];
+                long[] lat = new long[pings];
+                long t0 = System.nanoTime();
+                for (int i = 0; i < pings; i++) {
+                    long a0 = System.nanoTime();
+                    Async.await(a.send(SctpMessage.of(0, 60, small)));
+                    receiveMessage(a);
+                    lat[i] = System.nanoTime() - a0;
+                }
+                double pingRate = pings * 1e9 / (System.nanoTime() - t0);
+                Arrays.sort(lat);
+                byte[] kb = new byte[1024];
+                long t1 = System.nanoTime();
+                Future<Void> sender = Async.run(() -> {
+                    for (int i = 0; i < bulk; i++) {
+                        Async.await(a.send(SctpMessage.of(i % 4, 60, kb)));
+                    }
+                    return null;
+                });
+                for (int i = 0; i < bulk; i++) {
+                    receiveMessage(a);
+                }
+                Async.await(sender);
+                double bulkRate = bulk * 1e9 / (System.nanoTime() - t1);
+                Async.await(a.shutdown().withTimeout(Duration.ofSeconds(10)));
+                s.close();
+                return new double[] {pingRate, lat[pings / 2] / 1e3, lat[pings * 99 / 100] / 1e3, bulkRate};
+            })).get(170, TimeUnit.SECONDS);
+        } finally {
+            smp.stop();
+        }
+    }
+
+    private static void receiveMessage(SctpAssociation a) {
+        for (;;) {
+            SctpEvent e = Async.await(a.receive().withTimeout(Duration.ofSeconds(20)));
+            if (e instanceof SctpReceivedMessage) {
+                return;
+            }
+        }
+    }
+
+    private static Path buildPeer(Report report) throws Exception {
+        Path src = null;
+        for (Path p = Path.of("").toAbsolutePath(); p != null && src == null; p = p.getParent()) {
+            Path c = p.resolve("core/src/test/c/usrsctp_peer.c");
+            if (Files.exists(c)) {
+                src = c;
+            }
+        }
+        if (src == null || !Files.exists(Path.of("/usr/include/usrsctp.h"))) {
+            report.line("usrsctp: skipped (%s)", src == null ? "usrsctp_peer.c not found: run from the repository"
+                    : "libusrsctp-dev not installed");
+            return null;
+        }
+        Path out = Files.createTempDirectory("percore-bench-usrsctp").resolve("usrsctp_peer");
+        Process p = new ProcessBuilder("gcc", "-O2", "-o", out.toString(), src.toString(), "-lusrsctp", "-lpthread")
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            report.line("usrsctp: skipped (gcc failed: %s)", log.strip());
+            return null;
+        }
+        return out;
+    }
+
+    private static double[] usrsctp(Path peer, int pings, int bulk) throws Exception {
+        // A fresh usrsctp server per measurement: its echo loop serves one association, then another.
+        String[] ping = withServer(peer, 29899, () -> result(peer, "pingpong", 29898, 29899, pings, 64));
+        String[] bulkR = withServer(peer, 29897, () -> result(peer, "bulk", 29896, 29897, bulk, 1024));
+        return new double[] {value(ping, "msgs_per_s"), value(ping, "p50_us"), value(ping, "p99_us"),
+                value(bulkR, "msgs_per_s")};
+    }
+
+    private interface Measurement {
+        String[] run() throws Exception;
+    }
+
+    private static String[] withServer(Path peer, int udp, Measurement m) throws Exception {
+        Process server = new ProcessBuilder(peer.toString(), "server", "" + udp, "127.0.0.1", "5998")
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            if (!"READY".equals(r.readLine())) {
+                throw new IllegalStateException("usrsctp server did not start");
+            }
+            return m.run();
+        } finally {
+            server.destroyForcibly();
+            server.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String[] result(Path peer, String mode, int udp, int remoteUdp, int count, int size) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(peer.toString(), mode, "" + udp, "" + remoteUdp, "127.0.0.1", "5998",
+                "" + count, "" + size));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) { // readAllBytes returned: it has ended
+            p.destroyForcibly();
+            throw new IllegalStateException("usrsctp " + mode + " failed: " + out);
+        }
+        for (String line : out.split("\n")) {
+            if (line.startsWith("RESULT ")) {
+                return line.substring(7).split(" ");
+            }
+        }
+        throw new IllegalStateException("usrsctp " + mode + " printed no result: " + out);
+    }
+
+    private static double value(String[] kv, String key) {
+        for (String s : kv) {
+            if (s.startsWith(key + "=")) {
+                return Double.parseDouble(s.substring(key.length() + 1));
+            }
+        }
+        throw new IllegalStateException("no " + key);
+    }
+}

@@ -1,0 +1,346 @@
+package io.percore.sctp;
+
+import io.percore.core.Future;
+import io.percore.net.SocketAddress;
+import java.net.InetAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * One shard's SCTP endpoint over one {@link SctpTransport}: demultiplexes packets to associations and listeners,
+ * answers INITs statelessly with signed cookies, creates associations from valid COOKIE-ECHOs, and applies the
+ * out-of-the-blue rules (RFC 9260 section 8.4) — but only on ports it owns: packets to any other port are ignored,
+ * as every raw socket of the host sees every SCTP packet. Owner shard only.
+ *
+ * <p>Verification tags: with {@link #routeTags(int, int)} every local tag this stack picks is congruent to its
+ * shard, so that a packet's tag names the shard of its association.
+ */
+public final class SctpStack {
+    final SctpTransport transport;
+    private final Map<Key, SctpAssociation> associations = new HashMap<>();
+    private final Map<Integer, SctpServerSocket> listeners = new HashMap<>();
+    private final Map<Integer, Integer> connectPorts = new HashMap<>();
+    private final StateCookie.Signer signer;
+    private final SplittableRandom random;
+    private final byte[] scratch = new byte[65536];
+    private int tagModulus = 1;
+    private int tagResidue;
+    private boolean closed;
+    private long malformed;
+    private long badTag;
+    private long ignored;
+    private long outOfTheBlue;
+
+    private record Key(int localPort, int peerPort, InetAddress peer) {
+    }
+
+    /** Creates a stack over {@code transport} and starts it. Owner shard thread. */
+    public SctpStack(SctpTransport transport) {
+        this.transport = transport;
+        SecureRandom seed = new SecureRandom();
+        byte[] secret = new byte[32];
+        seed.nextBytes(secret);
+        this.signer = new StateCookie.Signer(secret);
+        this.random = new SplittableRandom(seed.nextLong());
+        transport.start(this::onPacket);
+    }
+
+    /**
+     * Makes every local verification tag congruent to {@code residue} modulo {@code modulus}, so that packets can
+     * be routed to this shard by tag. Call before any association exists.
+     */
+    public void routeTags(int modulus, int residue) {
+        if (modulus < 1 || residue < 0 || residue >= modulus) {
+            throw new IllegalArgumentException("bad tag route " + residue + " mod " + modulus);
+        }
+        this.tagModulus = modulus;
+        this.tagResidue = residue;
+    }
+
+    /**
+     * Listens on {@code local.port()} (the SCTP port; the transport decides the IP addresses).
+     *
+     * @throws SctpException when the port is in use on this stack
+     */
+    public SctpServerSocket listen(SocketAddress local, InitOptions options) {
+        int port = local.port();
+        if (port == 0 || listeners.containsKey(port) || connectPorts.containsKey(port)) {
+            throw new SctpException("SCTP port " + port + " is in use or invalid");
+        }
+        SctpServerSocket s = new SctpServerSocket(this, port, options, 128);
+        listeners.put(port, s);
+        return s;
+    }
+
+    /**
+     * Opens an association to {@code remote} (its IP and SCTP port) from an ephemeral local port.
+     *
+     * @return the association once ESTABLISHED; fails with {@link SctpException.ConnectFailed}
+     */
+    public Future<SctpAssociation> connect(SocketAddress remote, InitOptions options) {
+        int port;
+        do {
+            port = 49152 + random.nextInt(16384);
+        } while (listeners.containsKey(port) || connectPorts.containsKey(port));
+        return connect(port, remote, options);
+    }
+
+    /** As {@link #connect(SocketAddress, InitOptions)} from local SCTP port {@code localPort}. */
+    public Future<SctpAssociation> connect(int localPort, SocketAddress remote, InitOptions options) {
+        if (closed) {
+            return Future.failed(new SctpException.Closed("stack closed"));
+        }
+        SocketAddress path = transport.transportAddress(remote.ip());
+        Key k = new Key(localPort, remote.port(), remote.ip());
+        if (associations.containsKey(k)) {
+            return Future.failed(new SctpException("an association " + localPort + " -> " + remote + " exists"));
+        }
+        SctpAssociation a = new SctpAssociation(this, options, localPort, remote.port(), path,
+                SctpAssociation.State.COOKIE_WAIT);
+        associations.put(k, a);
+        connectPorts.merge(localPort, 1, Integer::sum);
+        return a.startConnect(newTag(), random.nextInt());
+    }
+
+    /** Aborts every association, closes every listener and the transport. */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (SctpServerSocket s : new ArrayList<>(listeners.values())) {
+            s.close();
+        }
+        for (SctpAssociation a : new ArrayList<>(associations.values())) {
+            a.abort("stack closed");
+        }
+        transport.close();
+    }
+
+    /** @return counters of dropped packets: {malformed or bad checksum, wrong tag, port not ours, out of the blue}. */
+    public long[] dropCounters() {
+        return new long[] {malformed, badTag, ignored, outOfTheBlue};
+    }
+
+    /** @return how many associations this stack holds (any state). */
+    public int associationCount() {
+        return (int) associations.values().stream().distinct().count();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    SplittableRandom random() {
+        return random;
+    }
+
+    int newTag() {
+        for (;;) {
+            int t = random.nextInt();
+            if (tagModulus > 1) {
+                t = t - Integer.remainderUnsigned(t, tagModulus) + tagResidue;
+            }
+            if (t != 0) {
+                return t;
+            }
+        }
+    }
+
+    void send(SocketAddress to, int srcPort, int dstPort, int tag, List<Chunk> chunks) {
+        int n = SctpCodec.encode(new SctpPacket(srcPort, dstPort, tag, chunks), scratch, 0);
+        transport.send(to, scratch, 0, n);
+    }
+
+    void registerPath(SctpAssociation a, InetAddress ip) {
+        associations.putIfAbsent(new Key(a.localPort, a.peerPort, ip), a);
+    }
+
+    void forget(SctpAssociation a) {
+        boolean removed = associations.values().removeIf(x -> x == a);
+        if (removed) {
+            connectPorts.computeIfPresent(a.localPort, (p, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    void unlisten(SctpServerSocket s) {
+        listeners.remove(s.port(), s);
+    }
+
+    private boolean owns(int port) {
+        return listeners.containsKey(port) || connectPorts.containsKey(port);
+    }
+
+    /** Entry point of every received packet. */
+    void onPacket(byte[] b, int off, int len, SocketAddress from) {
+        SctpPacket p;
+        try {
+            p = SctpCodec.decode(b, off, len, true);
+        } catch (SctpMalformedException e) {
+            malformed++;
+            return;
+        }
+        if (p.chunks().isEmpty() || closed) {
+            return;
+        }
+        int lp = p.dstPort(), pp = p.srcPort();
+        if (!owns(lp)) {
+            ignored++;
+            return;
+        }
+        SctpAssociation a = associations.get(new Key(lp, pp, from.ip()));
+        Chunk first = p.chunks().get(0);
+        if (first instanceof Chunk.Init init && !init.ack()) {
+            onInit(p, init, from, a);
+            return;
+        }
+        if (first instanceof Chunk.CookieEcho echo) {
+            onCookieEcho(p, echo, from, a);
+            return;
+        }
+        if (a == null) {
+            outOfTheBlue(p, from);
+            return;
+        }
+        int expected = a.localTag;
+        if (first instanceof Chunk.Abort ab && ab.reflected()
+                || first instanceof Chunk.ShutdownComplete sc && sc.reflected()) {
+            expected = a.peerTag;
+        }
+        if (p.verificationTag() != expected) {
+            badTag++;
+            return;
+        }
+        a.receive(p, 0, from);
+    }
+
+    private void onInit(SctpPacket p, Chunk.Init init, SocketAddress from, SctpAssociation a) {
+        if (p.chunks().size() != 1 || p.verificationTag() != 0 || init.initiateTag() == 0) {
+            badTag++; // RFC 9260 8.5.1 and 3.3.2: silently discard
+            return;
+        }
+        SctpServerSocket listener = listeners.get(p.dstPort());
+        if (a == null && (listener == null || listener.isClosed())) {
+            send(from, p.dstPort(), p.srcPort(), init.initiateTag(), List.of(new Chunk.Abort(false, List.of())));
+            return;
+        }
+        if (init.outStreams() == 0 || init.inStreams() == 0) {
+            send(from, p.dstPort(), p.srcPort(), init.initiateTag(), List.of(new Chunk.Abort(false,
+                    List.of(ErrorCause.of(ErrorCause.INVALID_PARAMETER, "zero stream count")))));
+            return;
+        }
+        InitOptions opt = a != null ? a.options : listener.options;
+        List<InetAddress> addresses = new ArrayList<>();
+        addresses.add(from.ip());
+        List<Param> unrecognised = new ArrayList<>();
+        for (Param q : init.params()) {
+            switch (q.type()) {
+                case Param.IPV4_ADDRESS, Param.IPV6_ADDRESS -> {
+                    InetAddress ad = q.toAddress();
+                    if (ad != null && !addresses.contains(ad) && addresses.size() < 16 && !ad.isAnyLocalAddress()) {
+                        addresses.add(ad);
+                    }
+                }
+                case Param.HOST_NAME_ADDRESS -> {
+                    send(from, p.dstPort(), p.srcPort(), init.initiateTag(), List.of(new Chunk.Abort(false,
+                            List.of(new ErrorCause(ErrorCause.UNRESOLVABLE_ADDRESS, SctpAssociation.encodeParams(List.of(q)))))));
+                    return;
+                }
+                case Param.SUPPORTED_ADDRESS_TYPES, Param.COOKIE_PRESERVATIVE -> { }
+                default -> {
+                    Param.Action act = q.action();
+                    if (act == Param.Action.STOP_AND_REPORT || act == Param.Action.SKIP_AND_REPORT) {
+                        unrecognised.add(q);
+                    }
+                }
+            }
+            if (q.type() > Param.SUPPORTED_ADDRESS_TYPES && (q.action() == Param.Action.STOP
+                    || q.action() == Param.Action.STOP_AND_REPORT)) {
+                break;
+            }
+        }
+        int[] t = a != null ? a.onUnexpectedInit() : new int[] {newTag(), random.nextInt(), 0, 0};
+        StateCookie c = new StateCookie(System.currentTimeMillis(), (int) opt.cookieLifetime().toMillis(), t[0], t[1],
+                opt.outStreams(), opt.maxInStreams(), init.initiateTag(), init.aRwnd(), init.outStreams(),
+                init.inStreams(), init.initialTsn(), p.dstPort(), p.srcPort(), t[2], t[3], addresses);
+        List<Param> params = new ArrayList<>(1 + unrecognised.size());
+        params.add(new Param(Param.STATE_COOKIE, signer.seal(c)));
+        for (InetAddress own : transport.localAddresses()) {
+            params.add(Param.address(own));
+        }
+        for (Param u : unrecognised) {
+            params.add(new Param(Param.UNRECOGNIZED_PARAMETER, SctpAssociation.encodeParams(List.of(u))));
+        }
+        send(from, p.dstPort(), p.srcPort(), init.initiateTag(), List.of(new Chunk.Init(true, t[0],
+                opt.receiveBuffer(), opt.outStreams(), opt.maxInStreams(), t[1], params)));
+    }
+
+    private void onCookieEcho(SctpPacket p, Chunk.CookieEcho echo, SocketAddress from, SctpAssociation a) {
+        StateCookie c = signer.open(echo.cookie());
+        if (c == null || c.localTag() != p.verificationTag() || c.localPort() != p.dstPort()
+                || c.peerPort() != p.srcPort()) {
+            badTag++;
+            return;
+        }
+        long now = System.currentTimeMillis();
+        long expiry = c.createdMillis() + c.lifetimeMillis();
+        if (now > expiry) {
+            send(from, p.dstPort(), p.srcPort(), c.peerTag(), List.of(new Chunk.Error(List.of(
+                    ErrorCause.ofInt(ErrorCause.STALE_COOKIE, (int) Math.min(Integer.MAX_VALUE, (now - expiry) * 1000))))));
+            return;
+        }
+        if (a != null) {
+            if (a.onCookieEcho(c, from)) {
+                a.receive(p, 1, from);
+            }
+            return;
+        }
+        SctpServerSocket listener = listeners.get(p.dstPort());
+        if (listener == null || listener.isClosed()) {
+            send(from, p.dstPort(), p.srcPort(), c.peerTag(), List.of(new Chunk.Abort(false, List.of())));
+            return;
+        }
+        a = new SctpAssociation(this, listener.options, p.dstPort(), p.srcPort(), from,
+                SctpAssociation.State.COOKIE_ECHOED);
+        a.establishFromCookie(c, from);
+        associations.put(new Key(a.localPort, a.peerPort, from.ip()), a);
+        for (InetAddress ip : c.peerAddresses()) {
+            registerPath(a, ip);
+        }
+        a.acceptCookie();
+        if (!listener.offer(a)) {
+            a.abort("listener backlog full");
+            return;
+        }
+        a.receive(p, 1, from);
+    }
+
+    /** RFC 9260 section 8.4, for a port we own. */
+    private void outOfTheBlue(SctpPacket p, SocketAddress from) {
+        outOfTheBlue++;
+        for (Chunk c : p.chunks()) {
+            switch (c) {
+                case Chunk.Abort x -> {
+                    return;
+                }
+                case Chunk.ShutdownComplete x -> {
+                    return;
+                }
+                case Chunk.CookieAck x -> {
+                    return;
+                }
+                case Chunk.Error x -> {
+                    return;
+                }
+                case Chunk.ShutdownAck x -> {
+                    send(from, p.dstPort(), p.srcPort(), p.verificationTag(), List.of(new Chunk.ShutdownComplete(true)));
+                    return;
+                }
+                default -> { }
+            }
+        }
+        send(from, p.dstPort(), p.srcPort(), p.verificationTag(), List.of(new Chunk.Abort(true, List.of())));
+    }
+}
