@@ -93,6 +93,10 @@ class TcpTest extends NetTestBase {
                 return got;
             });
             assertEquals("hello, percore!", reply);
+            if (mode.engine() != null) {
+                long submitted = on(1, () -> ((SyncSocketOps) stack().ops()).submitted);
+                assertTrue(submitted >= 4, "the completion path was taken: " + submitted + " operations submitted");
+            }
         } finally {
             closeServer();
         }
