@@ -1,6 +1,7 @@
 package io.percore.apps;
 
 import io.percore.apps.demo.DemoApp;
+import io.percore.apps.echo.EchoApp;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,6 +29,8 @@ public final class Main {
     static {
         APPS.put("demo", new App("a tour of the runtime: work sent across all shards, then exit (--wait: run until stopped)",
                 (command, args, err) -> DemoApp.run(command, args)));
+        APPS.put("echo", new App("TCP and UDP echo server on one port, IPv4 and IPv6 (--port, default 10001)",
+                (command, args, err) -> EchoApp.run(command, args)));
         APPS.put("bench", new App("benchmarks beside their peers (bench module; start it with ./percore bench)",
                 (command, args, err) -> {
                     err.println("percore: bench is in the bench module; run it with ./percore bench");

@@ -22,6 +22,24 @@ public final class Network {
     private static final ThreadLocal<NetworkStack> STACKS = new ThreadLocal<>();
 
     /**
+     * Loads and links the stack's classes and native bindings (their downcall handles take milliseconds to
+     * build), so that a shard's first listen or connect does not stall its reactor. Optional; call it from the
+     * thread that starts the shards. Any thread; idempotent.
+     */
+    public static void preload() {
+        SocketAddress.anyIpv6(0); // java.net.InetAddress and friends
+        for (String name : new String[] {"io.percore.sys.Socket", "io.percore.sys.SockAddr", "io.percore.sys.MsgHdr",
+                "io.percore.net.posix.PosixStack", "io.percore.net.posix.PosixConnectedSocket",
+                "io.percore.net.posix.PosixServerSocket", "io.percore.net.posix.PosixUdpChannel"}) {
+            try {
+                Class.forName(name, true, Network.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("percore's own class " + name + " is missing", e);
+            }
+        }
+    }
+
+    /**
      * @return the calling shard's network stack (the same object on every call from that shard)
      * @throws IllegalStateException off a shard thread
      */
