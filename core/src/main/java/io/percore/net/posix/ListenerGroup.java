@@ -117,8 +117,14 @@ final class ListenerGroup {
         }
     }
 
-    /** Drops groups of Smp runs that have ended (their programs never closed them). Under the lock. */
+    /**
+     * Drops groups of Smp runs that have ended (their programs never closed them): one Smp runs at a time, so a
+     * group of another is stale. Under the lock.
+     */
     private static void purgeStale(Smp current) {
+        if (current == null) {
+            return; // shards without an Smp share nothing and register nothing
+        }
         for (Iterator<Key> it = REGISTRY.keySet().iterator(); it.hasNext(); ) {
             if (it.next().smp() != current) {
                 it.remove();

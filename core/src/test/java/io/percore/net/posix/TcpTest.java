@@ -230,7 +230,7 @@ class TcpTest extends NetTestBase {
                 return new long[] {written};
             });
             assertTrue(result[0] < 256L << 20, "bounded before blocking: " + result[0]);
-            ConnectedSocket s = accepted.get();
+            ConnectedSocket s = join(accepted);
             long got = on(0, () -> {
                 long n = drain(s.input(), new CRC32());
                 await(s.close());
