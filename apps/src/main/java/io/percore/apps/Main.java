@@ -2,6 +2,7 @@ package io.percore.apps;
 
 import io.percore.apps.demo.DemoApp;
 import io.percore.apps.iotester.IoTesterApp;
+import io.percore.apps.echo.EchoApp;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -31,6 +32,8 @@ public final class Main {
                 (command, args, err) -> DemoApp.run(command, args)));
         APPS.put("sctp-echo", new App("SCTP echo server/client over UDP encapsulation or raw IP (--mode server|client)",
                 (command, args, err) -> io.percore.apps.sctpecho.SctpEchoApp.run(command, args)));
+        APPS.put("echo", new App("TCP and UDP echo server on one port, IPv4 and IPv6 (--port, default 10001)",
+                (command, args, err) -> EchoApp.run(command, args)));
         APPS.put("bench", new App("benchmarks beside their peers (bench module; start it with ./percore bench)",
                 (command, args, err) -> {
                     err.println("percore: bench is in the bench module; run it with ./percore bench");
