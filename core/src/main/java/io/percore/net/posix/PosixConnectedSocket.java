@@ -273,6 +273,10 @@ public final class PosixConnectedSocket implements ConnectedSocket {
             }
             if (n == 0) {
                 b.release();
+                NetException reset = resetInsteadOfEnd();
+                if (reset != null) {
+                    throw reset;
+                }
                 eof = true;
                 return Buffer.empty();
             }
@@ -291,6 +295,18 @@ public final class PosixConnectedSocket implements ConnectedSocket {
             } else if (n < size / 4 && size > PosixStack.MIN_READ) {
                 readSize = size / 2;
             }
+        }
+
+        /**
+         * A reset is reported once, to whichever call meets it first: when the sending side took it, recv then
+         * sees 0 as if the peer had closed. The reader learns of the reset from the sending side instead.
+         */
+        private NetException resetInsteadOfEnd() {
+            if (output.error instanceof NetException.ConnectionReset reset) {
+                error = reset;
+                return reset;
+            }
+            return null;
         }
 
         private NetException failed(Throwable e) {
@@ -387,6 +403,11 @@ public final class PosixConnectedSocket implements ConnectedSocket {
             opDone();
             if (n == 0) {
                 b.release();
+                NetException reset = resetInsteadOfEnd();
+                if (reset != null) {
+                    p.setException(reset);
+                    return;
+                }
                 eof = true;
                 p.setValue(Buffer.empty());
                 return;
