@@ -151,6 +151,10 @@ public final class Request {
         paramValues[paramCount++] = value;
     }
 
+    void dropLastPathParam() {
+        paramCount--;
+    }
+
     void clearPathParams() {
         paramCount = 0;
     }
