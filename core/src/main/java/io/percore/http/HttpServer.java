@@ -57,7 +57,8 @@ public final class HttpServer implements Service {
     private final Timer sweeper = new Timer(this::sweep);
     private final Timer graceTimer = new Timer(this::forceClose);
     private boolean stopping;
-    private Future<Void> stopped;
+    private boolean stopDone;
+    private final List<io.percore.core.Promise<Void>> stopWaiters = new ArrayList<>();
 
     /**
      * Creates a server on the calling shard; it serves nothing until {@link #listen}.
@@ -166,12 +167,18 @@ public final class HttpServer implements Service {
      * Stops in order: no new connections, idle ones closed, busy ones closed after their current response or after
      * {@code stopGrace}, then done. Idempotent: later calls return the same future.
      *
-     * @return done when every connection is closed and the accept loops have ended
+     * @return done when every connection is closed and the accept loops have ended (a future of its own for each
+     * caller)
      */
     @Override
     public Future<Void> stop() {
-        if (stopped != null) {
-            return stopped;
+        if (stopDone) {
+            return Future.done();
+        }
+        io.percore.core.Promise<Void> mine = new io.percore.core.Promise<>();
+        stopWaiters.add(mine);
+        if (stopping) {
+            return mine;
         }
         stopping = true;
         for (ServerSocket s : listeners) {
@@ -183,11 +190,16 @@ public final class HttpServer implements Service {
         }
         stopSignal.requestAbort();
         graceTimer.arm(config.stopGrace());
-        stopped = gate.close().finallyDo(() -> {
+        gate.close().onComplete((v, e) -> {
             graceTimer.cancel();
             sweeper.cancel();
+            stopDone = true;
+            for (io.percore.core.Promise<Void> p : stopWaiters) {
+                p.setValue(null);
+            }
+            stopWaiters.clear();
         });
-        return stopped;
+        return mine;
     }
 
     private void forceClose() {

@@ -75,14 +75,18 @@ final class ServerConnection {
         this.parser = new RequestParser(server.config.limits());
     }
 
+    /** Resolved when the connection is closed: by its loop's end, or at once by {@link #forceClose()}. */
+    private final io.percore.core.Promise<Void> finished = new io.percore.core.Promise<>();
+
     /** @return done when the connection is closed, whatever happened to it. */
     Future<Void> run() {
-        return Futures.repeat(this::step).handle((v, e) -> {
+        Futures.repeat(this::step).handle((v, e) -> {
             if (e != null) {
                 noteFailure(e);
             }
             return null;
-        }).flatMap(v -> close());
+        }).flatMap(v -> close()).onComplete((v, e) -> finished.trySetValue(null));
+        return finished;
     }
 
     private void noteFailure(Throwable e) {
@@ -456,14 +460,17 @@ final class ServerConnection {
         }
     }
 
-    /** The stop grace is over: close under whatever is pending. */
+    /**
+     * The stop grace is over: close under whatever is pending. The connection counts as closed at once; a handler
+     * still running later finds its writes refused.
+     */
     void forceClose() {
         forced = true;
         if (!closing) {
             closing = true;
-            releaseInput();
             socket.close().ignoreFailure();
         }
+        finished.trySetValue(null);
     }
 
     private void releaseInput() {
@@ -479,6 +486,7 @@ final class ServerConnection {
      */
     private Future<Void> close() {
         if (forced) {
+            releaseInput();
             return Future.done();
         }
         closing = true;
