@@ -110,7 +110,7 @@ final class RequestParser {
         r.method = method(b, methodEnd);
         parseTarget(b, targetStart, targetEnd, queryAt, hasPercent, r);
         r.headers.reset(head);
-        parseFields(b, n, i, r);
+        parseFields(b, n, i, r.headers, limits);
         decideFraming(b, r);
         if (!isKnownMethod(r.method)) {
             throw new HttpException(HttpStatus.NOT_IMPLEMENTED, "method " + r.method + " is not implemented");
@@ -143,7 +143,7 @@ final class RequestParser {
     }
 
     /** @return the index after a CRLF (or bare LF) at {@code i}. */
-    private static int lineEnd(MemorySegment b, int n, int i, String where) {
+    static int lineEnd(MemorySegment b, int n, int i, String where) {
         if (i < n && b.get(ValueLayout.JAVA_BYTE, i) == '\r') {
             i++;
         }
@@ -251,8 +251,8 @@ final class RequestParser {
         }
     }
 
-    private void parseFields(MemorySegment b, int n, int i, Request r) {
-        ParsedHeaders h = r.headers;
+    /** Parses the fields from {@code i} to the head's empty line into {@code h}. */
+    static void parseFields(MemorySegment b, int n, int i, ParsedHeaders h, HttpLimits limits) {
         while (true) {
             if (i >= n) {
                 throw HttpException.badRequest("head without an empty line");
@@ -418,7 +418,7 @@ final class RequestParser {
         return value;
     }
 
-    private static String ascii(MemorySegment b, int start, int len) {
+    static String ascii(MemorySegment b, int start, int len) {
         byte[] a = new byte[len];
         MemorySegment.copy(b, ValueLayout.JAVA_BYTE, start, a, 0, len);
         return new String(a, StandardCharsets.ISO_8859_1);
