@@ -45,6 +45,16 @@ final class ClientConnection {
         this.hostValue = (address.isIpv6() ? "[" + host + "]" : host) + ":" + address.port();
     }
 
+    /** Set when a 101 answered an upgrade request: the socket and bytes after the head now belong to the caller. */
+    HttpClient.Upgraded takenOver;
+    private boolean upgrading;
+
+    /** Sends {@code req} asking to switch protocols; a 101 hands the connection over through {@link #takenOver}. */
+    Future<ClientResponse> upgrade(ClientRequest req) {
+        upgrading = true;
+        return exchange(req);
+    }
+
     /** Sends {@code req} and reads the response head. */
     Future<ClientResponse> exchange(ClientRequest req) {
         boolean reused = used;
@@ -247,6 +257,14 @@ final class ClientConnection {
             }
         }
         fields.invalidate();
+        if (status == 101 && upgrading) {
+            ClientResponse resp = new ClientResponse(status, reason, minor, headers, BodyReader.NONE, () -> {});
+            takenOver = new HttpClient.Upgraded(resp, socket, buffered);
+            buffered = Buffer.empty();
+            closed = true; // no longer ours: nothing here may touch the socket again
+            client.closed(this);
+            return resp;
+        }
         BodyDecoder decoder;
         if (req.method.equals("HEAD") || status == 204 || status == 304 || status == 101) {
             decoder = null;

@@ -93,6 +93,26 @@ public final class HttpClient implements Service {
         });
     }
 
+    /**
+     * The outcome of {@link #upgrade}: the response, and for a {@code 101} the connection with the bytes already
+     * received after the head (owned by the caller, who closes the socket); otherwise socket and bytes are null and
+     * the response's body is read as usual.
+     */
+    public record Upgraded(ClientResponse response, ConnectedSocket socket, io.percore.memory.Buffer received) {}
+
+    /**
+     * Sends {@code request} (which carries Upgrade and Connection: upgrade) on a new connection.
+     *
+     * @return the response; on {@code 101 Switching Protocols} with the connection handed over
+     */
+    public Future<Upgraded> upgrade(SocketAddress to, ClientRequest request) {
+        if (closed) {
+            return Future.failed(new IllegalStateException("HTTP client is closed"));
+        }
+        return open(to).flatMap(c -> c.upgrade(request).map(resp -> c.takenOver != null ? c.takenOver
+                : new Upgraded(resp, null, null))).finallyDo(request::dropBody);
+    }
+
     /** @return the response to {@code request} with its whole body read (at most {@code maxBytes}) as text. */
     public Future<String> fetchText(SocketAddress to, ClientRequest request) {
         return send(to, request).flatMap(ClientResponse::text);

@@ -23,12 +23,12 @@ import java.util.Map;
  * can be cut into pieces of at most {@link #readPiece} bytes — down to one byte, which exercises every parser on
  * split input. Shard thread only.
  */
-final class FakeNet implements NetworkStack {
+public final class FakeNet implements NetworkStack {
     private final Map<Integer, Listener> listeners = new HashMap<>();
     private int nextPort = 40000;
     /** Largest piece a read returns; Integer.MAX_VALUE for whole writes. */
-    int readPiece = Integer.MAX_VALUE;
-    int queueLimit = 256 << 10;
+    public int readPiece = Integer.MAX_VALUE;
+    public int queueLimit = 256 << 10;
     int connectionsMade;
 
     @Override

@@ -11,11 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Predicate;
 
 /** Raw byte exchanges with a server, for tests that check the exact bytes on the wire. Shard thread only. */
-final class Raw {
+public final class Raw {
     private Raw() {}
 
     /** Sends {@code request}, half-closes, and reads everything until the server closes. */
-    static Future<String> exchange(NetworkStack net, SocketAddress to, String request) {
+    public static Future<String> exchange(NetworkStack net, SocketAddress to, String request) {
         return net.connect(to).flatMap(s -> s.output().write(Buffer.copyOf(bytes(request)))
                 .then(() -> s.output().close())
                 .then(() -> readUntil(s, text -> false))
@@ -23,7 +23,7 @@ final class Raw {
     }
 
     /** Reads until EOF or until {@code done} accepts the text so far. */
-    static Future<String> readUntil(ConnectedSocket s, Predicate<String> done) {
+    public static Future<String> readUntil(ConnectedSocket s, Predicate<String> done) {
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         return Futures.repeat(() -> s.input().read().map(b -> {
             if (b.isEmpty()) {
@@ -35,12 +35,12 @@ final class Raw {
         })).map(v -> got.toString(StandardCharsets.ISO_8859_1));
     }
 
-    static byte[] bytes(String s) {
+    public static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /** @return how many times {@code part} occurs in {@code text}. */
-    static int count(String text, String part) {
+    public static int count(String text, String part) {
         int n = 0;
         for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
             n++;

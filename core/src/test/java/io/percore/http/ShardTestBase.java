@@ -11,8 +11,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** Runs a test class's code on shards (buffers come from the shard's pool, futures need a reactor). */
-abstract class ShardTestBase {
-    static Smp smp;
+public abstract class ShardTestBase {
+    protected static Smp smp;
 
     /** How many shards the class runs; override by hiding this method is not possible, so tests use 2. */
     static int shards() {
@@ -20,12 +20,12 @@ abstract class ShardTestBase {
     }
 
     @BeforeAll
-    static void startShards() {
+    public static void startShards() {
         smp = Smp.start(SmpConfig.of(shards(), ReactorConfig.defaults()), r -> {});
     }
 
     @AfterAll
-    static void stopShards() {
+    public static void stopShards() {
         if (smp != null) {
             smp.stop();
             smp = null;
@@ -34,12 +34,12 @@ abstract class ShardTestBase {
 
     /** Code that may throw, run on a shard. */
     @FunctionalInterface
-    interface ShardCode {
+    protected interface ShardCode {
         void run() throws Exception;
     }
 
     /** Runs {@code code} on shard 0 and rethrows what it threw. */
-    static void onShard(ShardCode code) throws Exception {
+    protected static void onShard(ShardCode code) throws Exception {
         onShard(0, () -> Future.ofValue(() -> {
             code.run();
             return null;
@@ -47,7 +47,7 @@ abstract class ShardTestBase {
     }
 
     /** Runs {@code work} on {@code shard} and waits up to {@code seconds} for its future. */
-    static <T> T onShard(int shard, Supplier<Future<T>> work, int seconds) throws Exception {
+    protected static <T> T onShard(int shard, Supplier<Future<T>> work, int seconds) throws Exception {
         try {
             return smp.submitExternal(shard, work::get).get(seconds, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -63,7 +63,7 @@ abstract class ShardTestBase {
     }
 
     /** Runs an asynchronous test body on shard 0 with a 20 s bound. */
-    static <T> T async(Supplier<Future<T>> work) throws Exception {
+    protected static <T> T async(Supplier<Future<T>> work) throws Exception {
         return onShard(0, work, 20);
     }
 }
