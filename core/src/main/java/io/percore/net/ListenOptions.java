@@ -37,10 +37,22 @@ public record ListenOptions(int backlog, boolean reuseAddress, boolean dualStack
         return new ListenOptions(1024, true, true, Balancing.CONNECTION_DISTRIBUTION, 0);
     }
 
+    /** @return these options with another accept-queue length. */
+    public ListenOptions withBacklog(int newBacklog) {
+        return new ListenOptions(newBacklog, reuseAddress, dualStack, balancing, fixedShard);
+    }
+
+    /** @return these options with dual-stack listening on "::" on or off (off: IPv6 only). */
+    public ListenOptions withDualStack(boolean on) {
+        return new ListenOptions(backlog, reuseAddress, on, balancing, fixedShard);
+    }
+
+    /** @return these options with another balancing policy. */
     public ListenOptions withBalancing(Balancing b) {
         return new ListenOptions(backlog, reuseAddress, dualStack, b, fixedShard);
     }
 
+    /** @return these options with {@link Balancing#FIXED} to {@code shard}. */
     public ListenOptions withFixedShard(int shard) {
         return new ListenOptions(backlog, reuseAddress, dualStack, Balancing.FIXED, shard);
     }
