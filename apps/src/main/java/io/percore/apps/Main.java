@@ -1,6 +1,7 @@
 package io.percore.apps;
 
 import io.percore.apps.demo.DemoApp;
+import io.percore.apps.httpd.HttpdApp;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -26,6 +27,8 @@ public final class Main {
     private static final Map<String, App> APPS = new LinkedHashMap<>();
 
     static {
+        APPS.put("httpd", new App("the HTTP/1.1 server: hello, /json, /static/ (--dir), websocket echo on /ws, /metrics",
+                (command, args, err) -> HttpdApp.run(command, args, System.out)));
         APPS.put("demo", new App("a tour of the runtime: work sent across all shards, then exit (--wait: run until stopped)",
                 (command, args, err) -> DemoApp.run(command, args)));
         APPS.put("bench", new App("benchmarks beside their peers (bench module; start it with ./percore bench)",
