@@ -158,7 +158,7 @@ public final class HttpdApp {
                 .get("/plaintext", hello)
                 .get("/json", r -> Future.ready(Response.bytes(HttpStatus.OK, "application/json", JSON)))
                 .get("/metrics", r -> metrics(servers.get()))
-                .get("/ws", WebSocketServer.handler(WebSocketConfig.defaults(), HttpdApp::echo));
+                .get("/ws", WebSocketServer.handler(WebSocketConfig.defaults().withSubprotocols("echo"), HttpdApp::echo));
         if (options.dir != null) {
             router.get("/static/*", StaticFiles.handler(options.dir));
         }
