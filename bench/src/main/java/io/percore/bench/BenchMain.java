@@ -52,7 +52,7 @@ public final class BenchMain {
         if (mode == null) {
             return usage(out, "no benchmark named");
         }
-        if (!List.of("futures", "smp", "counters").contains(mode)) {
+        if (!List.of("futures", "smp", "counters", "http").contains(mode)) {
             return usage(out, "unknown benchmark '" + mode + "'");
         }
         Report report = new Report(out);
@@ -63,6 +63,7 @@ public final class BenchMain {
         switch (mode) {
             case "futures" -> FuturesBench.run(quick, report);
             case "smp" -> SmpBench.run(quick, report);
+            case "http" -> io.percore.bench.http.HttpBench.run(quick, report);
             default -> CountersBench.run(quick, report);
         }
         report.line("took %.1f s; medians of interleaved rounds below", (System.nanoTime() - t0) / 1e9);
@@ -72,10 +73,11 @@ public final class BenchMain {
 
     private static int usage(PrintStream out, String problem) {
         out.println("percore bench: " + problem);
-        out.println("usage: percore bench futures|smp|counters [--quick]");
+        out.println("usage: percore bench futures|smp|counters|http [--quick]");
         out.println("  futures   future chains vs CompletableFuture; Async.await vs flatMap");
         out.println("  smp       cross-shard round trip and throughput vs ThreadPoolExecutor and JCTools");
         out.println("  counters  a shared counter under locks and atomics vs per-shard counters");
+        out.println("  http      wrk against percore httpd, Netty, Vert.x and the JDK HttpServer (needs wrk, taskset)");
         return 2;
     }
 }
