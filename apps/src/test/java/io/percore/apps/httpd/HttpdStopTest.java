@@ -48,12 +48,18 @@ class HttpdStopTest {
                 idle.getOutputStream().write("GET / HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 assertTrue(readSome(idle.getInputStream()).endsWith("hi\n"));
                 busy.getOutputStream().write("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                Thread.sleep(200);
+                // Stop only once the server has the slow request (on a loaded machine this can take a while).
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (smp.submitExternal(0, () -> servers.mapReduce(s -> Future.ready(s.stats().requests()), 0L, Long::sum))
+                        .get(10, TimeUnit.SECONDS) < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
                 CompletableFuture<Void> stopped = smp.submitExternal(0, servers::stop);
                 // The idle connection is closed by the server at once.
                 assertEquals(-1, idle.getInputStream().read());
                 Thread.sleep(200);
-                assertTrue(!stopped.isDone(), "stop must wait for the request in flight");
+                assertTrue(!stopped.isDone(), () -> "stop must wait for the request in flight; it ended: "
+                        + stopped.handle((v, e) -> e == null ? "normally" : e.toString()).join());
                 boolean refused = false;
                 try (Socket late = new Socket("127.0.0.1", port)) {
                     late.setSoTimeout(5000);
