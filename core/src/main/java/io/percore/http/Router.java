@@ -29,6 +29,8 @@ import java.util.TreeSet;
  */
 public final class Router implements Handler {
     private final Node root = new Node();
+    /** Routes whose pattern has no parameter or wildcard, by their path: found without splitting the request path. */
+    private final Map<String, Map<String, Handler>> exact = new HashMap<>();
     private Handler notFound = r -> Future.ready(Response.text(HttpStatus.NOT_FOUND, "not found\n"));
 
     /** An empty router: every path is 404. */
@@ -112,6 +114,9 @@ public final class Router implements Handler {
             }
         }
         put(node.handlers, method, handler, pattern);
+        if (pattern.indexOf('{') < 0) {
+            exact.put(pattern, node.handlers);
+        }
         return this;
     }
 
@@ -133,9 +138,12 @@ public final class Router implements Handler {
         if (raw.equals("*") || raw.isEmpty()) {
             return notFound.handle(request);
         }
-        String[] segments = raw.substring(1).split("/", -1);
         request.clearPathParams();
-        Map<String, Handler> handlers = match(root, segments, 0, request);
+        Map<String, Handler> handlers = raw.indexOf('%') < 0 ? exact.get(raw) : null;
+        if (handlers == null) {
+            String[] segments = raw.substring(1).split("/", -1);
+            handlers = match(root, segments, 0, request);
+        }
         if (handlers == null) {
             request.clearPathParams();
             return notFound.handle(request);

@@ -167,18 +167,40 @@ final class ServerConnection {
         } catch (Throwable t) {
             answer = Future.failed(t);
         }
+        if (answer.isDone()) {
+            // The common case, a handler that answers at once: no continuations to allocate and schedule.
+            Throwable failed = answer.failure();
+            Future<Boolean> written;
+            try {
+                written = respond(r, failed == null ? answer.getNow() : errorResponse(r, failed));
+            } catch (RuntimeException e) {
+                written = Future.failed(e);
+            }
+            if (written.isDone()) {
+                Throwable err = written.failure();
+                return finish(r, head, err == null ? written.getNow() : null, err);
+            }
+            return written.handle((keep, err) -> new Object[] {keep, err})
+                    .flatMap(o -> finish(r, head, (Boolean) o[0], (Throwable) o[1]));
+        }
         return answer.handle((resp, err) -> resp != null ? resp : errorResponse(r, err))
                 .flatMap(resp -> respond(r, resp))
-                .handle((keep, err) -> {
-                    r.headers.invalidate();
-                    head.release();
-                    if (err != null) {
-                        noteFailure(err);
-                        return Boolean.TRUE;
-                    }
-                    return !keep;
-                })
-                .flatMap(stop -> stop || decoder == null || decoder.isDone() ? Future.ready(stop) : drainBody());
+                .handle((keep, err) -> new Object[] {keep, err})
+                .flatMap(o -> finish(r, head, (Boolean) o[0], (Throwable) o[1]));
+    }
+
+    /** After the response: release the head, then stop, drain an unread body, or go on. @return true to stop */
+    private Future<Boolean> finish(Request r, Buffer head, Boolean keep, Throwable err) {
+        r.headers.invalidate();
+        head.release();
+        if (err != null) {
+            noteFailure(err);
+            return Future.ready(Boolean.TRUE);
+        }
+        if (!keep) {
+            return Future.ready(Boolean.TRUE);
+        }
+        return decoder == null || decoder.isDone() ? Future.ready(Boolean.FALSE) : drainBody();
     }
 
     private Response errorResponse(Request r, Throwable err) {
