@@ -3,6 +3,7 @@ package io.percore.apps;
 import io.percore.apps.demo.DemoApp;
 import io.percore.apps.iotester.IoTesterApp;
 import io.percore.apps.echo.EchoApp;
+import io.percore.apps.httpd.HttpdApp;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,6 +29,8 @@ public final class Main {
     private static final Map<String, App> APPS = new LinkedHashMap<>();
 
     static {
+        APPS.put("httpd", new App("the HTTP/1.1 server: hello, /json, /static/ (--dir), websocket echo on /ws, /metrics",
+                (command, args, err) -> HttpdApp.run(command, args, System.out)));
         APPS.put("demo", new App("a tour of the runtime: work sent across all shards, then exit (--wait: run until stopped)",
                 (command, args, err) -> DemoApp.run(command, args)));
         APPS.put("sctp-echo", new App("SCTP echo server/client over UDP encapsulation or raw IP (--mode server|client)",

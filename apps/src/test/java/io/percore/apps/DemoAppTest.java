@@ -55,7 +55,7 @@ class DemoAppTest {
         int code = Main.run(new String[]{"httpdd", "--smp", "1"}, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, code);
-        assertEquals("percore: unknown app 'httpdd' (apps: demo, sctp-echo, echo, bench, io_tester)\n", err.toString(StandardCharsets.UTF_8));
+        assertEquals("percore: unknown app 'httpdd' (apps: httpd, demo, sctp-echo, echo, bench, io_tester)\n", err.toString(StandardCharsets.UTF_8));
         assertEquals("", out.toString(StandardCharsets.UTF_8));
     }
 

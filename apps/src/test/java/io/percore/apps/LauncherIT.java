@@ -66,7 +66,7 @@ class LauncherIT {
     void unknownAppAndBadOptionAreOneLineAndExitTwo() throws Exception {
         try (JavaProcess p = percore("nosuch")) {
             assertEquals(2, p.exitCode(Duration.ofSeconds(20)), p.transcript());
-            assertEquals(List.of("percore: unknown app 'nosuch' (apps: demo, sctp-echo, echo, bench, io_tester)"), p.err(), p.transcript());
+            assertEquals(List.of("percore: unknown app 'nosuch' (apps: httpd, demo, sctp-echo, echo, bench, io_tester)"), p.err(), p.transcript());
         }
         try (JavaProcess p = percore("demo", "--smpp", "2")) {
             assertEquals(2, p.exitCode(Duration.ofSeconds(20)), p.transcript());
