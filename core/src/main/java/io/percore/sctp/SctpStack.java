@@ -238,7 +238,7 @@ public final class SctpStack {
                 return;
             }
         }
-        process(b, off, len, from);
+        process(b, off, len, from, null);
     }
 
     /** A packet another shard received for an association this shard owns; takes {@code packet}. */
@@ -247,9 +247,9 @@ public final class SctpStack {
             takenOver++;
             int len = packet.length();
             MemorySegment.copy(packet.segment(), ValueLayout.JAVA_BYTE, 0, steered, 0, len);
-            process(steered, 0, len, from);
+            process(steered, 0, len, from, packet);
         } catch (RuntimeException e) {
-            malformed++; // nothing a peer sends may break the shard's loop
+            malformed++; // whatever happens, the sending shard must not see a failure: it would release the buffer
         } finally {
             packet.release();
         }
@@ -272,14 +272,27 @@ public final class SctpStack {
         return ShardedSctpStack.ownerOf(peer, SctpCodec.u16(b, off), SctpCodec.u16(b, off + 2), shardCount);
     }
 
-    private void process(byte[] b, int off, int len, SocketAddress from) {
+    /**
+     * Decodes and dispatches one packet. DATA payloads are views of {@code datagram} when given (it holds the same
+     * bytes), else of one pool copy of the packet; views an association keeps are its own shares, so the packet's
+     * are released here.
+     */
+    private void process(byte[] b, int off, int len, SocketAddress from, Buffer datagram) {
         SctpPacket p;
         try {
-            p = SctpCodec.decode(b, off, len, true);
-        } catch (SctpMalformedException e) {
-            malformed++;
+            p = SctpCodec.decode(b, off, len, true, datagram, true);
+        } catch (RuntimeException e) {
+            malformed++; // malformed, bad checksum, or no shard memory for its payload: dropped either way
             return;
         }
+        try {
+            dispatch(p, from);
+        } finally {
+            SctpCodec.releasePayloads(p.chunks());
+        }
+    }
+
+    private void dispatch(SctpPacket p, SocketAddress from) {
         if (p.chunks().isEmpty() || closed) {
             return;
         }

@@ -186,7 +186,7 @@ class ShardedSctpStackTest {
             SctpReceivedMessage m = SctpAssociationTest.nextMessage(a);
             int i = m.ppid();
             assertTrue(seen.add(i), "echo " + i + " twice");
-            assertTrue(java.util.Arrays.equals(payload(association, i), m.payload()), "echo " + i + " differs");
+            assertTrue(java.util.Arrays.equals(payload(association, i), m.bytes()), "echo " + i + " differs");
         }
         Async.await(a.shutdown().withTimeout(Duration.ofSeconds(20)));
         return MESSAGES;
