@@ -9,7 +9,9 @@ import io.percore.memory.Buffer;
  * {@link SctpAssociation#receive()}: {@link #release()} it when done, or pass it on (e.g. to
  * {@link SctpMessage}, to send it back without a copy). A message that came in one DATA chunk is a view of the
  * received datagram (no copy); a fragmented one was reassembled into one buffer. Its bytes count against the
- * association's receive window until it is taken from the feed, not until it is released. Owner shard.
+ * association's receive window until it is taken from the feed, not until it is released. Owner shard: as
+ * messages bundled in one packet share its storage, whose count is not atomic, hand a copy (not the buffer) to
+ * another shard.
  *
  * @param stream    inbound stream it arrived on
  * @param ssn       its stream sequence number (meaningless when unordered)
