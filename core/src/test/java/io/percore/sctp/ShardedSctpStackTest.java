@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ShardedSctpStackTest {
     static final String[] PEERS = {"127.0.0.1", "127.0.0.2", "127.0.0.3"};
     static final int PER_PEER = 8;
-    static final int MESSAGES = 20;
+    static final int MESSAGES = 10;
 
     static InitOptions options() {
         return SctpTesting.fast().withStreams(4, 4);
@@ -169,6 +169,58 @@ class ShardedSctpStackTest {
                 }
                 assertInstanceOf(SctpException.Closed.class, acceptEnd.get(id), "accept loop of shard " + id);
             }
+            smp.submitExternal(0, group::stop).get(10, TimeUnit.SECONDS);
+        } finally {
+            smp.stop();
+        }
+    }
+
+    @Test
+    void initsHandedBetweenShardsLeaveNoState() throws Exception {
+        int udp = UsrsctpInteropTest.freeUdpPort();
+        int port = ThreadLocalRandom.current().nextInt(20000, 30000);
+        SocketAddress server = SocketAddress.of("127.0.0.1", port);
+        Smp smp = Smp.start(SmpConfig.of(2, ReactorConfig.defaults()), r -> { });
+        try {
+            ShardedSctpStack group = smp.submitExternal(0, () -> ShardedSctpStack.start(
+                    id -> UdpEncapsulation.bind(server.withPort(udp), udp, true))).get(10, TimeUnit.SECONDS);
+            smp.submitExternal(0, () -> group.listen(server, options())).get(10, TimeUnit.SECONDS);
+            // 200 INITs from 200 SCTP ports over 4 UDP sockets: each is answered by the shard the hash names.
+            int answered = 0;
+            List<java.net.DatagramSocket> sockets = new ArrayList<>();
+            try {
+                for (int k = 0; k < 4; k++) {
+                    java.net.DatagramSocket d = new java.net.DatagramSocket(0, InetAddress.getByName("127.0.0.1"));
+                    d.setSoTimeout(5000);
+                    sockets.add(d);
+                }
+                for (int i = 0; i < 200; i++) {
+                    byte[] init = SctpCodec.encode(SctpPacket.of(42000 + i, port, 0,
+                            new Chunk.Init(false, 0x1000 + i, 65536, 4, 4, 77, List.of())));
+                    sockets.get(i % 4).send(new java.net.DatagramPacket(init, init.length,
+                            InetAddress.getByName("127.0.0.1"), udp));
+                }
+                byte[] in = new byte[2048];
+                for (int i = 0; i < 200; i++) {
+                    java.net.DatagramPacket got = new java.net.DatagramPacket(in, in.length);
+                    sockets.get(i % 4).receive(got);
+                    SctpPacket ack = SctpCodec.decode(in, 0, got.getLength(), true);
+                    Chunk.Init a = assertInstanceOf(Chunk.Init.class, ack.chunks().get(0));
+                    assertTrue(a.ack());
+                    // The INIT-ACK's tag names the shard that answered, the one owning that peer port.
+                    assertEquals(ShardedSctpStack.ownerOf(InetAddress.getByName("127.0.0.1"), ack.dstPort(), port, 2),
+                            Integer.remainderUnsigned(a.initiateTag(), 2));
+                    answered++;
+                }
+            } finally {
+                sockets.forEach(java.net.DatagramSocket::close);
+            }
+            assertEquals(200, answered);
+            long[] state = smp.submitExternal(0, () -> Smp.mapReduce(() -> Future.ready(new long[] {
+                    group.local().associationCount(), group.local().steeringCounters()[1]}), new long[2],
+                    (x, y) -> new long[] {x[0] + y[0], x[1] + y[1]})).get(10, TimeUnit.SECONDS);
+            assertEquals(0, state[0], "associations after INITs only");
+            assertTrue(state[1] > 0, "some INITs were handed to their owner shard");
             smp.submitExternal(0, group::stop).get(10, TimeUnit.SECONDS);
         } finally {
             smp.stop();
