@@ -278,6 +278,10 @@ public final class SctpStack {
      * are released here.
      */
     private void process(byte[] b, int off, int len, SocketAddress from, Buffer datagram) {
+        if (len >= SctpCodec.COMMON_HEADER && !owns(SctpCodec.u16(b, off + 2))) {
+            ignored++; // before decoding: a raw socket sees the whole host's SCTP traffic, copy none of it
+            return;
+        }
         SctpPacket p;
         try {
             p = SctpCodec.decode(b, off, len, true, datagram, true);
