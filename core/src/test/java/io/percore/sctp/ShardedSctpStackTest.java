@@ -227,6 +227,29 @@ class ShardedSctpStackTest {
         }
     }
 
+    @Test
+    void aShardWithoutTransportFailsTheStartAndTheOthersCloseTheirs() throws Exception {
+        int udp = UsrsctpInteropTest.freeUdpPort();
+        Smp smp = Smp.start(SmpConfig.of(2, ReactorConfig.defaults()), r -> { });
+        try {
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> smp.submitExternal(0,
+                            () -> ShardedSctpStack.start(id -> {
+                                if (id == 1) {
+                                    throw new IllegalStateException("no transport on shard 1");
+                                }
+                                return UdpEncapsulation.bind(SocketAddress.of("127.0.0.1", udp), udp, false);
+                            })).get(10, TimeUnit.SECONDS));
+            assertEquals("no transport on shard 1", e.getCause().getMessage());
+            // Shard 0's stack was closed, and with it its socket: the port binds again without SO_REUSEPORT.
+            try (java.net.DatagramSocket again = new java.net.DatagramSocket(udp, InetAddress.getByName("127.0.0.1"))) {
+                assertEquals(udp, again.getLocalPort());
+            }
+        } finally {
+            smp.stop();
+        }
+    }
+
     /** Sends {@link #MESSAGES} messages on one association from {@code localPort} and checks their echoes. */
     static int talk(SctpStack stack, int localPort, SocketAddress server, int association) {
         SctpAssociation a = Async.await(stack.connect(localPort, server, options()).withTimeout(Duration.ofSeconds(20)));
