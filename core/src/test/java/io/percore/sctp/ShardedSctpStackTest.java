@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ShardedSctpStackTest {
     static final String[] PEERS = {"127.0.0.1", "127.0.0.2", "127.0.0.3"};
-    static final int PER_PEER = 8;
+    static final int PER_PEER = 6;
     static final int MESSAGES = 10;
 
     static InitOptions options() {
@@ -71,7 +71,20 @@ class ShardedSctpStackTest {
     void associationsLiveOnTheirOwnerShard(String kind) throws Exception {
         UsrsctpInteropTest.assumeRaw(kind);
         int udp = kind.equals("udp") ? UsrsctpInteropTest.freeUdpPort() : 0;
-        int port = ThreadLocalRandom.current().nextInt(20000, 30000);
+        // A random SCTP port (raw sockets see every test's packets), drawn again until each shard owns at least a
+        // third of the associations (the spread over many ports is ownerHashSpreadsPortsAndIsStable's business).
+        int[] expected = new int[2];
+        int candidate;
+        do {
+            candidate = ThreadLocalRandom.current().nextInt(20000, 30000);
+            expected[0] = expected[1] = 0;
+            for (String peer : PEERS) {
+                for (int j = 0; j < PER_PEER; j++) {
+                    expected[ShardedSctpStack.ownerOf(SocketAddress.parseLiteral(peer), 41000 + j, candidate, 2)]++;
+                }
+            }
+        } while (Math.min(expected[0], expected[1]) < PEERS.length * PER_PEER / 3);
+        int port = candidate;
         SocketAddress server = SocketAddress.of("127.0.0.1", port);
         Smp smp = Smp.start(SmpConfig.of(2, ReactorConfig.defaults()), r -> { });
         try {
@@ -109,13 +122,6 @@ class ShardedSctpStackTest {
 
             // The peers: one plain stack per peer address, on shards 0, 1, 0, with fixed ports so that the spread
             // over the server's shards is known in advance.
-            int[] expected = new int[2];
-            for (String peer : PEERS) {
-                for (int j = 0; j < PER_PEER; j++) {
-                    expected[ShardedSctpStack.ownerOf(SocketAddress.parseLiteral(peer), 41000 + j, port, 2)]++;
-                }
-            }
-            assertTrue(expected[0] >= 4 && expected[1] >= 4, "hash spread " + expected[0] + "/" + expected[1]);
             List<java.util.concurrent.CompletableFuture<Integer>> peers = new ArrayList<>();
             for (int p = 0; p < PEERS.length; p++) {
                 int index = p;
@@ -155,7 +161,7 @@ class ShardedSctpStackTest {
                             x[0] + y[0], x[1] + y[1], x[2] + y[2]})).get(10, TimeUnit.SECONDS);
             if (kind.equals("udp")) {
                 // Both shards own associations, so unless the kernel's SO_REUSEPORT hash agreed with ours for
-                // all 24 (about 2^-24), some packets arrived on the wrong shard and were handed over.
+                // all 18 (about 2^-18), some packets arrived on the wrong shard and were handed over.
                 assertTrue(steering[0] > 0 && steering[0] == steering[1], java.util.Arrays.toString(steering));
             } else {
                 assertTrue(steering[2] > 0 && steering[0] == 0, java.util.Arrays.toString(steering));
