@@ -162,7 +162,7 @@ class ShardedSctpStackTest {
             if (kind.equals("udp")) {
                 // Both shards own associations, so unless the kernel's SO_REUSEPORT hash agreed with ours for
                 // all 18 (about 2^-18), some packets arrived on the wrong shard and were handed over.
-                assertTrue(steering[0] > 0 && steering[0] == steering[1], java.util.Arrays.toString(steering));
+                assertTrue(steering[0] > 0 && steering[1] > 0, java.util.Arrays.toString(steering));
             } else {
                 assertTrue(steering[2] > 0 && steering[0] == 0, java.util.Arrays.toString(steering));
             }
