@@ -52,6 +52,11 @@ public final class RawIpTransport extends SocketTransport {
     }
 
     @Override
+    public boolean seesEveryPacket() {
+        return true; // every raw SCTP socket of the host gets a copy of every SCTP packet
+    }
+
+    @Override
     int sendPort(SocketAddress to) {
         return 0;
     }

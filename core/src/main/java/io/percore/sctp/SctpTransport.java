@@ -44,6 +44,14 @@ public interface SctpTransport {
         return java.util.List.of();
     }
 
+    /**
+     * @return true when every transport of the host receives every SCTP packet (raw IP), so that the shards of a
+     * {@link ShardedSctpStack} drop what another shard owns instead of handing it over
+     */
+    default boolean seesEveryPacket() {
+        return false;
+    }
+
     /** Stops receiving and releases the transport. */
     void close();
 }
