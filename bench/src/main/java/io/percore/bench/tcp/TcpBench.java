@@ -1,0 +1,326 @@
+package io.percore.bench.tcp;
+
+import io.percore.bench.Report;
+import io.percore.bench.ServerProcess;
+import io.percore.reactor.ReactorBackends;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./percore bench tcp}: TCP request/response — 64 connections each doing 64-byte ping-pong — against
+ * percore's echo server on one shard with each reactor backend this build has, and against a Netty 4.2 echo server
+ * on its epoll and io_uring transports, all in one run with the same pinning.
+ *
+ * <p>Each server is a child JVM (the same flags for all, see {@link ServerProcess}) pinned with {@code taskset} to
+ * CPU 0; the load generator ({@link TcpLoadClient}, one NIO thread, the same for every server) is a child JVM
+ * pinned to CPU 1. Per server: a warm-up, then a measured run (requests/s, p50/p99 round trip, and the server's CPU
+ * time — utime + stime from {@code /proc/PID/stat} across the run — per request), then a short traced run under
+ * {@code strace -c -f -p PID}: the system calls the whole server process made, divided by the requests served
+ * meanwhile (an io_uring submission is an {@code io_uring_enter} and counts as one). strace slows the server, so
+ * that run is not timed. The bench installs nothing: without {@code taskset} it stops and says so; without
+ * {@code strace} it says so and leaves out the system-call figures.
+ */
+public final class TcpBench {
+    /** Connections of the load generator. */
+    public static final int CONNECTIONS = 64;
+    /** Bytes of each request (and echo). */
+    public static final int SIZE = 64;
+
+    private TcpBench() {}
+
+    /** How long each phase runs, per server. */
+    record Timing(long warmMillis, long measureMillis, long traceMillis) {
+        static Timing of(boolean quick) {
+            return quick ? new Timing(500, 1500, 500) : new Timing(1500, 4000, 1000);
+        }
+    }
+
+    /** A server to measure: a name for figures, a label for people, its main class with arguments (PORT replaced). */
+    record Server(String name, String label, List<String> mainAndArgs) {}
+
+    /** One measured run. */
+    record Run(long requests, double seconds, double p50us, double p99us, double cpuSeconds) {
+        double rps() {
+            return requests / seconds;
+        }
+
+        double requestsPerCpuSecond() {
+            return cpuSeconds > 0 ? requests / cpuSeconds : 0;
+        }
+    }
+
+    /** The system calls of the traced run: total, and per name. */
+    record Syscalls(long requests, long total, Map<String, Long> byName) {
+        double perRequest() {
+            return requests > 0 ? (double) total / requests : 0;
+        }
+    }
+
+    /** What one server gave: its run, and its system calls (null when strace is missing or failed). */
+    record Result(Server server, Run run, Syscalls syscalls) {}
+
+    /**
+     * Runs the comparison. Call from a non-shard thread.
+     *
+     * @throws IllegalStateException when taskset is missing (the message says how to get it)
+     */
+    public static void run(boolean quick, Report report) throws Exception {
+        run(servers(), Timing.of(quick), report);
+    }
+
+    /** @return every server of the comparison: percore on each backend of this build, then Netty epoll and io_uring. */
+    static List<Server> servers() {
+        List<Server> servers = new ArrayList<>();
+        for (String backend : ReactorBackends.AVAILABLE) {
+            servers.add(percore(backend));
+        }
+        servers.add(new Server("netty_epoll", "Netty 4.2 epoll", List.of(NettyEchoServer.class.getName(), "PORT", "epoll")));
+        servers.add(new Server("netty_io_uring", "Netty 4.2 io_uring",
+                List.of(NettyEchoServer.class.getName(), "PORT", "io_uring")));
+        return servers;
+    }
+
+    /** @return percore's echo app ({@code ./percore echo}) on one shard pinned to CPU 0 with {@code backend}. */
+    static Server percore(String backend) {
+        return new Server("percore_" + backend.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_"),
+                "percore echo (" + backend + ", 1 shard)",
+                List.of("io.percore.apps.Main", "echo", "--port", "PORT", "--smp", "1", "--cpuset", "0",
+                        "--memory", "256M", "--reactor-backend", backend));
+    }
+
+    /**
+     * Measures {@code servers} one after the other, prints a table and records the figures.
+     *
+     * @return what each server that started gave, in order
+     */
+    static List<Result> run(List<Server> servers, Timing timing, Report report) throws Exception {
+        if (!ServerProcess.onPath("taskset")) {
+            throw new IllegalStateException("percore bench tcp needs taskset (Debian: apt-get install util-linux); it installs nothing itself");
+        }
+        boolean strace = ServerProcess.onPath("strace");
+        int cpus = Runtime.getRuntime().availableProcessors();
+        String clientCpu = cpus > 1 ? "1" : "0";
+        report.line("%d connections x %d-byte ping-pong from one NIO thread pinned to CPU %s; each server pinned to CPU 0;"
+                        + " %.1f s warm-up, %.1f s measured%s", CONNECTIONS, SIZE, clientCpu, timing.warmMillis() / 1e3,
+                timing.measureMillis() / 1e3, strace ? String.format(Locale.ROOT,
+                        ", then %.1f s under strace -c -f for system calls per request", timing.traceMillis() / 1e3)
+                        : "; strace is not installed (Debian: apt-get install strace), so no system-call figures");
+        List<Result> results = new ArrayList<>();
+        for (Server s : servers) {
+            Result r = measure(s, clientCpu, timing, strace, report);
+            if (r != null) {
+                results.add(r);
+            }
+        }
+
+        report.line("");
+        report.line("%-34s %10s %9s %9s %11s %10s", "server", "req/s", "p50 us", "p99 us", "req/CPU-s", "syscalls/req");
+        for (Result r : results) {
+            report.line("%-34s %10.0f %9.1f %9.1f %11.0f %10s", r.server().label(), r.run().rps(), r.run().p50us(),
+                    r.run().p99us(), r.run().requestsPerCpuSecond(),
+                    r.syscalls() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.syscalls().perRequest()));
+        }
+        for (Result r : results) {
+            String n = "tcp_" + r.server().name();
+            report.figure(n + "_rps", r.run().rps(), "req/s");
+            report.figure(n + "_p50", r.run().p50us(), "us");
+            report.figure(n + "_p99", r.run().p99us(), "us");
+            report.figure(n + "_req_per_cpu_s", r.run().requestsPerCpuSecond(), "req/CPU-s");
+            if (r.syscalls() != null) {
+                report.figure(n + "_syscalls_per_req", r.syscalls().perRequest(), "syscalls/req");
+            }
+        }
+        ratio(report, results, "req_per_cpu_s", r -> r.run().requestsPerCpuSecond());
+        ratio(report, results, "rps", r -> r.run().rps());
+        return results;
+    }
+
+    /** Best percore backend against the best Netty transport: above 1, percore is better. */
+    private static void ratio(Report report, List<Result> results, String what, java.util.function.ToDoubleFunction<Result> f) {
+        double ours = 0;
+        double netty = 0;
+        for (Result r : results) {
+            double v = f.applyAsDouble(r);
+            if (r.server().name().startsWith("percore_")) {
+                ours = Math.max(ours, v);
+            } else if (r.server().name().startsWith("netty_")) {
+                netty = Math.max(netty, v);
+            }
+        }
+        if (ours > 0 && netty > 0) {
+            report.figure("tcp_percore_vs_netty_" + what, ours / netty, "x");
+        }
+    }
+
+    /** Starts a server and the load generator; warms, measures, traces; stops both. @return null if the server did not start */
+    private static Result measure(Server s, String clientCpu, Timing timing, boolean strace, Report report) throws Exception {
+        try (ServerProcess server = ServerProcess.start("0", s.mainAndArgs())) {
+            if (!server.awaitPort(30_000)) {
+                report.line("%s: did not start (%s)", s.label(), server.tail());
+                return null;
+            }
+            try (LoadClient client = LoadClient.start(clientCpu, server.port())) {
+                client.run(timing.warmMillis());
+                long cpu0 = server.cpuTicks();
+                Run run = client.run(timing.measureMillis());
+                long cpu1 = server.cpuTicks();
+                run = new Run(run.requests(), run.seconds(), run.p50us(), run.p99us(),
+                        (cpu1 - cpu0) / (double) ServerProcess.clockTicks());
+                Syscalls sys = strace ? traced(server.pid(), clientCpu, client, timing.traceMillis(), report, s.label()) : null;
+                report.line("%-34s %9.0f req/s  p50 %7.1f us  p99 %7.1f us  %9.0f req/CPU-s  (%.2f CPU-s)%s", s.label(),
+                        run.rps(), run.p50us(), run.p99us(), run.requestsPerCpuSecond(), run.cpuSeconds(),
+                        sys == null ? "" : "  " + describe(sys));
+                return new Result(s, run, sys);
+            }
+        }
+    }
+
+    /** @return "4.02 syscalls/req: recvfrom 1.00, sendto 1.00, …" — the five most frequent calls per request. */
+    static String describe(Syscalls sys) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%.2f syscalls/req:", sys.perRequest()));
+        sys.byName().entrySet().stream()
+                .sorted((a, c) -> Long.compare(c.getValue(), a.getValue()))
+                .limit(5)
+                .forEach(e -> b.append(String.format(Locale.ROOT, " %s %.2f", e.getKey(),
+                        (double) e.getValue() / Math.max(1, sys.requests()))));
+        return b.toString();
+    }
+
+    /**
+     * One run with {@code strace -c -f} attached to every thread of the server. @return its counts, or null (with a
+     * line saying why) when strace could not attach or printed no summary
+     */
+    private static Syscalls traced(long pid, String cpu, LoadClient client, long millis, Report report, String label)
+            throws Exception {
+        Path out = Files.createTempFile("percore-bench-strace", ".txt");
+        Process st = new ProcessBuilder("taskset", "-c", cpu, "strace", "-c", "-f", "-o", out.toString(), "-p", Long.toString(pid))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            BufferedReader err = new BufferedReader(new InputStreamReader(st.getErrorStream(), StandardCharsets.UTF_8));
+            String first = err.readLine();
+            if (first == null || !first.contains("attached")) {
+                report.line("%s: strace did not attach (%s)", label, first);
+                return null;
+            }
+            // Drain the other threads' "attached" lines, so a full pipe never stops strace.
+            Thread drain = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    while (err.readLine() != null) {
+                        // discard
+                    }
+                } catch (IOException e) {
+                    // strace ended
+                }
+            });
+            Thread.sleep(200); // -f attaches the other threads after the first line
+            Run run = client.run(millis);
+            st.destroy(); // SIGTERM: strace detaches and writes its summary
+            if (!st.waitFor(20, TimeUnit.SECONDS)) {
+                report.line("%s: strace did not stop", label);
+                return null;
+            }
+            drain.join(5_000);
+            Syscalls sys = parseStraceSummary(Files.readString(out), run.requests());
+            if (sys == null) {
+                report.line("%s: strace printed no summary", label);
+            }
+            return sys;
+        } finally {
+            if (st.isAlive()) {
+                st.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /**
+     * Reads the table {@code strace -c} prints: a header, one row per system call ({@code % time, seconds,
+     * usecs/call, calls, errors, syscall}, the errors column empty when there were none) and a {@code total} row
+     * (whose usecs/call column older strace versions leave out, so the total is summed from the rows).
+     *
+     * @return the counts, or null when the text has no total row (strace did not finish its summary)
+     */
+    static Syscalls parseStraceSummary(String text, long requests) {
+        Map<String, Long> byName = new LinkedHashMap<>();
+        boolean complete = false;
+        long total = 0;
+        for (String line : text.split("\\R")) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length < 4 || !f[0].matches("[0-9.]+") || !f[1].matches("[0-9.]+")) {
+                continue;
+            }
+            String name = f[f.length - 1];
+            if (name.equals("total")) {
+                complete = true;
+            } else if (f.length >= 5 && f[3].matches("[0-9]+")) {
+                long calls = Long.parseLong(f[3]);
+                byName.merge(name, calls, Long::sum);
+                total += calls;
+            }
+        }
+        return complete ? new Syscalls(requests, total, byName) : null;
+    }
+
+    /** The load generator's process: {@link TcpLoadClient} in its own pinned JVM, driven line by line. */
+    private static final class LoadClient implements AutoCloseable {
+        private static final Pattern RESULT =
+                Pattern.compile("result requests=(\\d+) nanos=(\\d+) p50us=([0-9.]+) p99us=([0-9.]+)");
+        private final Process process;
+        private final BufferedReader out;
+        private final PrintWriter in;
+
+        private LoadClient(Process process) {
+            this.process = process;
+            this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+            this.in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.US_ASCII);
+        }
+
+        static LoadClient start(String cpu, int port) throws IOException, InterruptedException {
+            List<String> cmd = new ArrayList<>(List.of("taskset", "-c", cpu));
+            cmd.addAll(ServerProcess.javaCommand());
+            cmd.addAll(List.of(TcpLoadClient.class.getName(), "127.0.0.1", Integer.toString(port),
+                    Integer.toString(CONNECTIONS), Integer.toString(SIZE)));
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            LoadClient c = new LoadClient(p);
+            String first = c.out.readLine();
+            if (!"ready".equals(first)) {
+                c.close();
+                throw new IOException("the load generator did not connect (" + first + ")");
+            }
+            return c;
+        }
+
+        /** Runs the ping-pong for {@code millis}. @return its requests, seconds and latencies (no CPU time yet) */
+        Run run(long millis) throws IOException {
+            in.println("run " + millis);
+            String line = out.readLine();
+            Matcher m = line == null ? null : RESULT.matcher(line);
+            if (m == null || !m.matches()) {
+                throw new IOException("the load generator failed (" + line + "; its error is above)");
+            }
+            return new Run(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) / 1e9, Double.parseDouble(m.group(3)),
+                    Double.parseDouble(m.group(4)), 0);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            in.println("quit");
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
