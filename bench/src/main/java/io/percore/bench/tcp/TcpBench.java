@@ -31,7 +31,9 @@ import java.util.regex.Pattern;
  * {@code strace -c -f -p PID}: the system calls the whole server process made, divided by the requests served
  * meanwhile (an io_uring submission is an {@code io_uring_enter} and counts as one). strace slows the server, so
  * that run is not timed. The bench installs nothing: without {@code taskset} it stops and says so; without
- * {@code strace} it says so and leaves out the system-call figures.
+ * {@code strace} it says so and leaves out the system-call figures. The system property
+ * {@code percore.bench.tcp.only} (figure names joined by commas, e.g. {@code percore_epoll,netty_epoll}) measures
+ * only those servers ({@code PERCORE_JAVA_OPTS=-Dpercore.bench.tcp.only=... ./percore bench tcp}).
  */
 public final class TcpBench {
     /** Connections of the load generator. */
@@ -78,7 +80,13 @@ public final class TcpBench {
      * @throws IllegalStateException when taskset is missing (the message says how to get it)
      */
     public static void run(boolean quick, Report report) throws Exception {
-        run(servers(), Timing.of(quick), report);
+        List<Server> servers = servers();
+        String only = System.getProperty("percore.bench.tcp.only");
+        if (only != null) {
+            List<String> names = List.of(only.split(","));
+            servers.removeIf(s -> !names.contains(s.name()));
+        }
+        run(servers, Timing.of(quick), report);
     }
 
     /** @return every server of the comparison: percore on each backend of this build, then Netty epoll and io_uring. */
