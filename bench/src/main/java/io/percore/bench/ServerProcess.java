@@ -93,6 +93,11 @@ public final class ServerProcess implements AutoCloseable {
         return cpuTicks(process.pid());
     }
 
+    /** @return the server's user CPU time so far (utime), in clock ticks: {@link #cpuTicks()} less the kernel's part. */
+    public long userTicks() throws IOException {
+        return statField(process.pid(), 11);
+    }
+
     /** @return the server's resident set size now, in KiB. */
     public long rssKb() throws IOException {
         return rssKb(process.pid());
@@ -116,9 +121,14 @@ public final class ServerProcess implements AutoCloseable {
 
     /** @return utime + stime of process {@code pid}, in clock ticks. */
     public static long cpuTicks(long pid) throws IOException {
+        return statField(pid, 11) + statField(pid, 12); // utime and stime: fields 14 and 15 of proc(5)
+    }
+
+    /** @return field {@code index + 3} of /proc/PID/stat (counted from 1 as proc(5) does), read as a number. */
+    private static long statField(long pid, int index) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
+        return Long.parseLong(f[index]);
     }
 
     /** @return VmRSS of process {@code pid} in KiB; 0 when the kernel does not report it. */

@@ -2,6 +2,7 @@ package io.percore.bench.tcp;
 
 import io.percore.bench.Report;
 import io.percore.bench.ServerProcess;
+import io.percore.bench.Stats;
 import io.percore.reactor.ReactorBackends;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -33,7 +34,8 @@ import java.util.regex.Pattern;
  * that run is not timed. The bench installs nothing: without {@code taskset} it stops and says so; without
  * {@code strace} it says so and leaves out the system-call figures. The system property
  * {@code percore.bench.tcp.only} (figure names joined by commas, e.g. {@code percore_epoll,netty_epoll}) measures
- * only those servers ({@code PERCORE_JAVA_OPTS=-Dpercore.bench.tcp.only=... ./percore bench tcp}).
+ * only those servers ({@code PERCORE_JAVA_OPTS=-Dpercore.bench.tcp.only=... ./percore bench tcp}); the property
+ * {@code percore.bench.tcp.percore-args} adds options to percore's echo server (e.g. {@code --idle-poll-time-us 0}).
  */
 public final class TcpBench {
     /** Connections of the load generator. */
@@ -43,18 +45,21 @@ public final class TcpBench {
 
     private TcpBench() {}
 
-    /** How long each phase runs, per server. */
-    record Timing(long warmMillis, long measureMillis, long traceMillis) {
+    /**
+     * How long each phase runs: per server a warm-up, then {@code rounds} measured runs of {@code measureMillis} each,
+     * the servers taking turns (round-robin, a different server first each round), then one traced run.
+     */
+    record Timing(long warmMillis, int rounds, long measureMillis, long traceMillis) {
         static Timing of(boolean quick) {
-            return quick ? new Timing(500, 1500, 500) : new Timing(1500, 4000, 1000);
+            return quick ? new Timing(300, 2, 500, 300) : new Timing(1000, 5, 1200, 1000);
         }
     }
 
     /** A server to measure: a name for figures, a label for people, its main class with arguments (PORT replaced). */
     record Server(String name, String label, List<String> mainAndArgs) {}
 
-    /** One measured run. */
-    record Run(long requests, double seconds, double p50us, double p99us, double cpuSeconds) {
+    /** One measured run: what the load generator counted, and the server's CPU time over it (all, and user). */
+    record Run(long requests, double seconds, double p50us, double p99us, double cpuSeconds, double userSeconds) {
         double rps() {
             return requests / seconds;
         }
@@ -71,8 +76,44 @@ public final class TcpBench {
         }
     }
 
-    /** What one server gave: its run, and its system calls (null when strace is missing or failed). */
-    record Result(Server server, Run run, Syscalls syscalls) {}
+    /** What one server gave: its measured rounds, and its system calls (null when strace is missing or failed). */
+    record Result(Server server, List<Run> rounds, Syscalls syscalls) {
+        double rps() {
+            return median(Run::rps);
+        }
+
+        double p50us() {
+            return median(Run::p50us);
+        }
+
+        double p99us() {
+            return median(Run::p99us);
+        }
+
+        double requestsPerCpuSecond() {
+            return median(Run::requestsPerCpuSecond);
+        }
+
+        /** @return requests over all measured rounds */
+        long requests() {
+            return rounds.stream().mapToLong(Run::requests).sum();
+        }
+
+        /** @return the server's CPU seconds over all measured rounds */
+        double cpuSeconds() {
+            return rounds.stream().mapToDouble(Run::cpuSeconds).sum();
+        }
+
+        /** @return the part of the server's CPU time spent in user mode, over all measured rounds */
+        double userShare() {
+            double cpu = cpuSeconds();
+            return cpu > 0 ? rounds.stream().mapToDouble(Run::userSeconds).sum() / cpu : 0;
+        }
+
+        private double median(java.util.function.ToDoubleFunction<Run> f) {
+            return Stats.median(rounds.stream().mapToDouble(f).toArray());
+        }
+    }
 
     /**
      * Runs the comparison. Call from a non-shard thread.
@@ -103,14 +144,20 @@ public final class TcpBench {
 
     /** @return percore's echo app ({@code ./percore echo}) on one shard pinned to CPU 0 with {@code backend}. */
     static Server percore(String backend) {
+        List<String> args = new ArrayList<>(List.of("io.percore.apps.Main", "echo", "--port", "PORT", "--smp", "1",
+                "--cpuset", "0", "--memory", "256M", "--reactor-backend", backend));
+        String extra = System.getProperty("percore.bench.tcp.percore-args", "").strip();
+        if (!extra.isEmpty()) {
+            args.addAll(List.of(extra.split("\\s+")));
+        }
         return new Server("percore_" + backend.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_"),
-                "percore echo (" + backend + ", 1 shard)",
-                List.of("io.percore.apps.Main", "echo", "--port", "PORT", "--smp", "1", "--cpuset", "0",
-                        "--memory", "256M", "--reactor-backend", backend));
+                "percore echo (" + backend + ", 1 shard" + (extra.isEmpty() ? "" : ", " + extra) + ")", List.copyOf(args));
     }
 
     /**
-     * Measures {@code servers} one after the other, prints a table and records the figures.
+     * Starts {@code servers} (all pinned to CPU 0, idle while another is measured) and a load generator for each,
+     * measures them in interleaved rounds, traces each, prints a table and records the figures (medians over the
+     * rounds).
      *
      * @return what each server that started gave, in order
      */
@@ -121,38 +168,72 @@ public final class TcpBench {
         boolean strace = ServerProcess.onPath("strace");
         int cpus = Runtime.getRuntime().availableProcessors();
         String clientCpu = cpus > 1 ? "1" : "0";
-        report.line("%d connections x %d-byte ping-pong from one NIO thread pinned to CPU %s; each server pinned to CPU 0;"
-                        + " %.1f s warm-up, %.1f s measured%s", CONNECTIONS, SIZE, clientCpu, timing.warmMillis() / 1e3,
-                timing.measureMillis() / 1e3, strace ? String.format(Locale.ROOT,
-                        ", then %.1f s under strace -c -f for system calls per request", timing.traceMillis() / 1e3)
+        report.line("%d connections x %d-byte ping-pong from one NIO thread pinned to CPU %s; every server pinned to CPU 0;"
+                        + " %.1f s warm-up each, then %d rounds of %.1f s per server, taking turns (medians)%s", CONNECTIONS,
+                SIZE, clientCpu, timing.warmMillis() / 1e3, timing.rounds(), timing.measureMillis() / 1e3,
+                strace ? String.format(Locale.ROOT, ", then %.1f s each under strace -c -f for system calls per request",
+                        timing.traceMillis() / 1e3)
                         : "; strace is not installed (Debian: apt-get install strace), so no system-call figures");
+        List<Measured> live = new ArrayList<>();
         List<Result> results = new ArrayList<>();
-        for (Server s : servers) {
-            Result r = measure(s, clientCpu, timing, strace, report);
-            if (r != null) {
+        try {
+            // All start at once: their JVM start-ups overlap, and each then sleeps until its turn.
+            for (Server s : servers) {
+                live.add(new Measured(s, ServerProcess.start("0", s.mainAndArgs())));
+            }
+            for (Measured m : List.copyOf(live)) {
+                if (!m.server.awaitPort(60_000)) {
+                    report.line("%s: did not start (%s)", m.spec.label(), m.server.tail());
+                    m.close();
+                    live.remove(m);
+                } else {
+                    m.client = LoadClient.spawn(clientCpu, m.server.port());
+                }
+            }
+            for (Measured m : live) {
+                m.client.awaitReady();
+                m.client.run(timing.warmMillis());
+            }
+            for (int round = 0; round < timing.rounds(); round++) {
+                for (int i = 0; i < live.size(); i++) {
+                    Measured m = live.get((i + round) % live.size());
+                    m.rounds.add(m.measure(timing.measureMillis()));
+                }
+            }
+            for (Measured m : live) {
+                Syscalls sys = strace ? traced(m.server.pid(), clientCpu, m.client, timing.traceMillis(), report, m.spec.label()) : null;
+                Result r = new Result(m.spec, List.copyOf(m.rounds), sys);
                 results.add(r);
+                report.line("%-34s %9.0f req/s  p50 %7.1f us  p99 %7.1f us  %9.0f req/CPU-s  (%.0f%% user)%s", m.spec.label(),
+                        r.rps(), r.p50us(), r.p99us(), r.requestsPerCpuSecond(), 100 * r.userShare(),
+                        sys == null ? "" : "  " + describe(sys));
+            }
+        } finally {
+            for (Measured m : live) {
+                m.close();
             }
         }
 
         report.line("");
-        report.line("%-34s %10s %9s %9s %11s %10s", "server", "req/s", "p50 us", "p99 us", "req/CPU-s", "syscalls/req");
+        report.line("%-34s %10s %9s %9s %11s %10s", "server (medians of " + timing.rounds() + " rounds)", "req/s", "p50 us",
+                "p99 us", "req/CPU-s", "syscalls/req");
         for (Result r : results) {
-            report.line("%-34s %10.0f %9.1f %9.1f %11.0f %10s", r.server().label(), r.run().rps(), r.run().p50us(),
-                    r.run().p99us(), r.run().requestsPerCpuSecond(),
+            report.line("%-34s %10.0f %9.1f %9.1f %11.0f %10s", r.server().label(), r.rps(), r.p50us(), r.p99us(),
+                    r.requestsPerCpuSecond(),
                     r.syscalls() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.syscalls().perRequest()));
         }
         for (Result r : results) {
             String n = "tcp_" + r.server().name();
-            report.figure(n + "_rps", r.run().rps(), "req/s");
-            report.figure(n + "_p50", r.run().p50us(), "us");
-            report.figure(n + "_p99", r.run().p99us(), "us");
-            report.figure(n + "_req_per_cpu_s", r.run().requestsPerCpuSecond(), "req/CPU-s");
+            report.figure(n + "_rps", r.rps(), "req/s");
+            report.figure(n + "_p50", r.p50us(), "us");
+            report.figure(n + "_p99", r.p99us(), "us");
+            report.figure(n + "_req_per_cpu_s", r.requestsPerCpuSecond(), "req/CPU-s");
             if (r.syscalls() != null) {
                 report.figure(n + "_syscalls_per_req", r.syscalls().perRequest(), "syscalls/req");
             }
         }
-        ratio(report, results, "req_per_cpu_s", r -> r.run().requestsPerCpuSecond());
-        ratio(report, results, "rps", r -> r.run().rps());
+        ratio(report, results, "req_per_cpu_s", Result::requestsPerCpuSecond);
+        ratio(report, results, "rps", Result::rps);
         return results;
     }
 
@@ -173,25 +254,37 @@ public final class TcpBench {
         }
     }
 
-    /** Starts a server and the load generator; warms, measures, traces; stops both. @return null if the server did not start */
-    private static Result measure(Server s, String clientCpu, Timing timing, boolean strace, Report report) throws Exception {
-        try (ServerProcess server = ServerProcess.start("0", s.mainAndArgs())) {
-            if (!server.awaitPort(30_000)) {
-                report.line("%s: did not start (%s)", s.label(), server.tail());
-                return null;
-            }
-            try (LoadClient client = LoadClient.start(clientCpu, server.port())) {
-                client.run(timing.warmMillis());
-                long cpu0 = server.cpuTicks();
-                Run run = client.run(timing.measureMillis());
-                long cpu1 = server.cpuTicks();
-                run = new Run(run.requests(), run.seconds(), run.p50us(), run.p99us(),
-                        (cpu1 - cpu0) / (double) ServerProcess.clockTicks());
-                Syscalls sys = strace ? traced(server.pid(), clientCpu, client, timing.traceMillis(), report, s.label()) : null;
-                report.line("%-34s %9.0f req/s  p50 %7.1f us  p99 %7.1f us  %9.0f req/CPU-s  (%.2f CPU-s)%s", s.label(),
-                        run.rps(), run.p50us(), run.p99us(), run.requestsPerCpuSecond(), run.cpuSeconds(),
-                        sys == null ? "" : "  " + describe(sys));
-                return new Result(s, run, sys);
+    /** A server under measurement: its process, its load generator, its rounds so far. */
+    private static final class Measured implements AutoCloseable {
+        final Server spec;
+        final ServerProcess server;
+        LoadClient client;
+        final List<Run> rounds = new ArrayList<>();
+
+        Measured(Server spec, ServerProcess server) {
+            this.spec = spec;
+            this.server = server;
+        }
+
+        /** One measured round: the load generator's run, and the server's CPU time across it. */
+        Run measure(long millis) throws Exception {
+            long cpu0 = server.cpuTicks();
+            long user0 = server.userTicks();
+            Run run = client.run(millis);
+            long cpu1 = server.cpuTicks();
+            long user1 = server.userTicks();
+            double hz = ServerProcess.clockTicks();
+            return new Run(run.requests(), run.seconds(), run.p50us(), run.p99us(), (cpu1 - cpu0) / hz, (user1 - user0) / hz);
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                if (client != null) {
+                    client.close();
+                }
+            } finally {
+                server.close();
             }
         }
     }
@@ -296,19 +389,21 @@ public final class TcpBench {
             this.in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.US_ASCII);
         }
 
-        static LoadClient start(String cpu, int port) throws IOException, InterruptedException {
+        /** Starts the load generator pinned to {@code cpu}; it connects to 127.0.0.1:{@code port}. */
+        static LoadClient spawn(String cpu, int port) throws IOException {
             List<String> cmd = new ArrayList<>(List.of("taskset", "-c", cpu));
             cmd.addAll(ServerProcess.javaCommand());
             cmd.addAll(List.of(TcpLoadClient.class.getName(), "127.0.0.1", Integer.toString(port),
                     Integer.toString(CONNECTIONS), Integer.toString(SIZE)));
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            LoadClient c = new LoadClient(p);
-            String first = c.out.readLine();
+            return new LoadClient(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+        }
+
+        /** Waits until every connection is open. */
+        void awaitReady() throws IOException {
+            String first = out.readLine();
             if (!"ready".equals(first)) {
-                c.close();
-                throw new IOException("the load generator did not connect (" + first + ")");
+                throw new IOException("the load generator did not connect (" + first + "; its error is above)");
             }
-            return c;
         }
 
         /** Runs the ping-pong for {@code millis}. @return its requests, seconds and latencies (no CPU time yet) */
@@ -320,7 +415,7 @@ public final class TcpBench {
                 throw new IOException("the load generator failed (" + line + "; its error is above)");
             }
             return new Run(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) / 1e9, Double.parseDouble(m.group(3)),
-                    Double.parseDouble(m.group(4)), 0);
+                    Double.parseDouble(m.group(4)), 0, 0);
         }
 
         @Override
