@@ -51,7 +51,7 @@ public final class TcpBench {
      */
     record Timing(long warmMillis, int rounds, long measureMillis, long traceMillis) {
         static Timing of(boolean quick) {
-            return quick ? new Timing(300, 2, 500, 300) : new Timing(1000, 5, 1200, 1000);
+            return quick ? new Timing(300, 2, 500, 300) : new Timing(800, 5, 1000, 800);
         }
     }
 
@@ -174,6 +174,7 @@ public final class TcpBench {
                 strace ? String.format(Locale.ROOT, ", then %.1f s each under strace -c -f for system calls per request",
                         timing.traceMillis() / 1e3)
                         : "; strace is not installed (Debian: apt-get install strace), so no system-call figures");
+        long t0 = System.nanoTime();
         List<Measured> live = new ArrayList<>();
         List<Result> results = new ArrayList<>();
         try {
@@ -192,6 +193,9 @@ public final class TcpBench {
             }
             for (Measured m : live) {
                 m.client.awaitReady();
+            }
+            report.line("%d server(s) and their load generators up after %.1f s", live.size(), (System.nanoTime() - t0) / 1e9);
+            for (Measured m : live) {
                 m.client.run(timing.warmMillis());
             }
             for (int round = 0; round < timing.rounds(); round++) {
