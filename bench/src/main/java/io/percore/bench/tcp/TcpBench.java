@@ -26,16 +26,18 @@ import java.util.regex.Pattern;
  * on its epoll and io_uring transports, all in one run with the same pinning.
  *
  * <p>Each server is a child JVM (the same flags for all, see {@link ServerProcess}) pinned with {@code taskset} to
- * CPU 0; the load generator ({@link TcpLoadClient}, one NIO thread, the same for every server) is a child JVM
- * pinned to CPU 1. Per server: a warm-up, then a measured run (requests/s, p50/p99 round trip, and the server's CPU
- * time — utime + stime from {@code /proc/PID/stat} across the run — per request), then a short traced run under
+ * CPU 0; all start together and sleep while another is measured. Each has its own load generator
+ * ({@link TcpLoadClient}, one NIO thread, the same program for every server), a child JVM pinned to CPU 1. Per
+ * server: a warm-up, then measured rounds, the servers taking turns so that the machine's noise falls on all alike
+ * (requests/s, p50/p99 round trip, and the server's CPU time — utime + stime from {@code /proc/PID/stat} across the
+ * round — per request; figures are medians over the rounds), then a short traced run under
  * {@code strace -c -f -p PID}: the system calls the whole server process made, divided by the requests served
  * meanwhile (an io_uring submission is an {@code io_uring_enter} and counts as one). strace slows the server, so
  * that run is not timed. The bench installs nothing: without {@code taskset} it stops and says so; without
  * {@code strace} it says so and leaves out the system-call figures. The system property
  * {@code percore.bench.tcp.only} (figure names joined by commas, e.g. {@code percore_epoll,netty_epoll}) measures
  * only those servers ({@code PERCORE_JAVA_OPTS=-Dpercore.bench.tcp.only=... ./percore bench tcp}); the property
- * {@code percore.bench.tcp.percore-args} adds options to percore's echo server (e.g. {@code --idle-poll-time-us 0}).
+ * {@code percore.bench.tcp.percore-args} adds options to percore's echo server (space-separated; e.g. {@code --idle-poll-time-us=0}).
  */
 public final class TcpBench {
     /** Connections of the load generator. */
