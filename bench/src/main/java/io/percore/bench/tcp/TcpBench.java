@@ -53,7 +53,7 @@ public final class TcpBench {
      */
     record Timing(long warmMillis, int rounds, long measureMillis, long traceMillis) {
         static Timing of(boolean quick) {
-            return quick ? new Timing(300, 2, 500, 300) : new Timing(800, 5, 1000, 800);
+            return quick ? new Timing(300, 2, 500, 500) : new Timing(800, 5, 1000, 800);
         }
     }
 
@@ -180,9 +180,12 @@ public final class TcpBench {
         List<Measured> live = new ArrayList<>();
         List<Result> results = new ArrayList<>();
         try {
-            // All start at once: their JVM start-ups overlap, and each then sleeps until its turn.
+            // All start at once, servers and load generators (which wait for their server to listen): the JVM
+            // start-ups overlap, and each server then sleeps until its turn.
             for (Server s : servers) {
-                live.add(new Measured(s, ServerProcess.start("0", s.mainAndArgs())));
+                Measured m = new Measured(s, ServerProcess.start("0", s.mainAndArgs()));
+                live.add(m);
+                m.client = LoadClient.spawn(clientCpu, m.server.port());
             }
             for (Measured m : List.copyOf(live)) {
                 if (!m.server.awaitPort(60_000)) {
@@ -190,11 +193,8 @@ public final class TcpBench {
                     m.close();
                     live.remove(m);
                 } else {
-                    m.client = LoadClient.spawn(clientCpu, m.server.port());
+                    m.client.awaitReady();
                 }
-            }
-            for (Measured m : live) {
-                m.client.awaitReady();
             }
             report.line("%d server(s) and their load generators up after %.1f s", live.size(), (System.nanoTime() - t0) / 1e9);
             for (Measured m : live) {
@@ -207,7 +207,7 @@ public final class TcpBench {
                 }
             }
             for (Measured m : live) {
-                Syscalls sys = strace ? traced(m.server.pid(), clientCpu, m.client, timing.traceMillis(), report, m.spec.label()) : null;
+                Syscalls sys = strace ? traced(m.server.pid(), m.client, timing.traceMillis(), report, m.spec.label()) : null;
                 Result r = new Result(m.spec, List.copyOf(m.rounds), sys);
                 results.add(r);
                 report.line("%-34s %9.0f req/s  p50 %7.1f us  p99 %7.1f us  %9.0f req/CPU-s  (%.0f%% user)%s", m.spec.label(),
@@ -310,10 +310,12 @@ public final class TcpBench {
      * One run with {@code strace -c -f} attached to every thread of the server. @return its counts, or null (with a
      * line saying why) when strace could not attach or printed no summary
      */
-    private static Syscalls traced(long pid, String cpu, LoadClient client, long millis, Report report, String label)
+    private static Syscalls traced(long pid, LoadClient client, long millis, Report report, String label)
             throws Exception {
         Path out = Files.createTempFile("percore-bench-strace", ".txt");
-        Process st = new ProcessBuilder("taskset", "-c", cpu, "strace", "-c", "-f", "-o", out.toString(), "-p", Long.toString(pid))
+        // Not pinned: strace runs at every system call of the server, and on the load generator's CPU it would
+        // starve the load generator.
+        Process st = new ProcessBuilder("strace", "-c", "-f", "-o", out.toString(), "-p", Long.toString(pid))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
             BufferedReader err = new BufferedReader(new InputStreamReader(st.getErrorStream(), StandardCharsets.UTF_8));
@@ -322,7 +324,8 @@ public final class TcpBench {
                 report.line("%s: strace did not attach (%s)", label, first);
                 return null;
             }
-            // Drain the other threads' "attached" lines, so a full pipe never stops strace.
+            // "attached with N threads": -f has attached every thread. Drain what else strace says, so a full
+            // pipe never stops it.
             Thread drain = Thread.ofPlatform().daemon().start(() -> {
                 try {
                     while (err.readLine() != null) {
@@ -332,7 +335,6 @@ public final class TcpBench {
                     // strace ended
                 }
             });
-            Thread.sleep(200); // -f attaches the other threads after the first line
             Run run = client.run(millis);
             st.destroy(); // SIGTERM: strace detaches and writes its summary
             if (!st.waitFor(20, TimeUnit.SECONDS)) {
@@ -340,6 +342,11 @@ public final class TcpBench {
                 return null;
             }
             drain.join(5_000);
+            if (run.requests() < 100) {
+                report.line("%s: only %d request(s) served under strace, too few to count system calls per request", label,
+                        run.requests());
+                return null;
+            }
             Syscalls sys = parseStraceSummary(Files.readString(out), run.requests());
             if (sys == null) {
                 report.line("%s: strace printed no summary", label);
@@ -388,6 +395,8 @@ public final class TcpBench {
         private final Process process;
         private final BufferedReader out;
         private final PrintWriter in;
+        /** Connected and reading commands; until then it does not read "quit", so close kills it. */
+        private boolean ready;
 
         private LoadClient(Process process) {
             this.process = process;
@@ -410,6 +419,7 @@ public final class TcpBench {
             if (!"ready".equals(first)) {
                 throw new IOException("the load generator did not connect (" + first + "; its error is above)");
             }
+            ready = true;
         }
 
         /** Runs the ping-pong for {@code millis}. @return its requests, seconds and latencies (no CPU time yet) */
@@ -427,7 +437,7 @@ public final class TcpBench {
         @Override
         public void close() throws InterruptedException {
             in.println("quit");
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            if (!ready || !process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }

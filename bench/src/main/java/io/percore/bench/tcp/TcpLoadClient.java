@@ -19,7 +19,8 @@ import org.HdrHistogram.Histogram;
  * when the whole echo of the last has arrived). It runs in its own JVM, pinned by the bench to the CPU the server
  * does not use, and stays up across the phases of one server (warm-up, measured run, traced run) so its JIT is warm.
  *
- * <p>Usage: {@code TcpLoadClient HOST PORT CONNECTIONS SIZE}. It connects, prints {@code ready}, then reads
+ * <p>Usage: {@code TcpLoadClient HOST PORT CONNECTIONS SIZE}. It connects (waiting up to a minute for the server
+ * to listen), prints {@code ready}, then reads
  * commands from stdin, one a line: {@code run MILLIS} runs the ping-pong for that long and prints
  * {@code result requests=R nanos=T p50us=X p99us=Y} (R responses completed within the T ns; every connection's last
  * request is then awaited, so the server is idle when the line appears); {@code quit} (or end of input) closes
@@ -58,7 +59,7 @@ public final class TcpLoadClient {
         this.conns = new Conn[connections];
         InetSocketAddress address = new InetSocketAddress(host, port);
         for (int i = 0; i < connections; i++) {
-            SocketChannel ch = SocketChannel.open(address);
+            SocketChannel ch = connect(address);
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ch.configureBlocking(false);
             conns[i] = new Conn(ch, size);
@@ -66,6 +67,25 @@ public final class TcpLoadClient {
                 conns[i].request.put(b, (byte) (i + b));
             }
             ch.register(selector, SelectionKey.OP_READ, conns[i]);
+        }
+    }
+
+    /** Connects, retrying for up to a minute while nothing listens yet: the bench starts this with the server. */
+    private static SocketChannel connect(InetSocketAddress address) throws IOException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (true) {
+            try {
+                return SocketChannel.open(address);
+            } catch (java.net.ConnectException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    throw new IOException("interrupted while connecting", ie);
+                }
+            }
         }
     }
 

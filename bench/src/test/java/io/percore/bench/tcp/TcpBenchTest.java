@@ -78,7 +78,7 @@ class TcpBenchTest {
                 .filter(s -> s.name().equals("netty_epoll")).findFirst().orElseThrow());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Report report = new Report(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        List<TcpBench.Result> results = TcpBench.run(servers, new TcpBench.Timing(200, 2, 500, 300), report);
+        List<TcpBench.Result> results = TcpBench.run(servers, new TcpBench.Timing(200, 2, 500, 500), report);
         String out = bytes.toString(StandardCharsets.UTF_8);
 
         assertEquals(2, results.size(), out);
