@@ -255,14 +255,15 @@ public final class HttpBench {
         return new Run(Long.parseLong(req.group(1)), Double.parseDouble(rps.group(1)), p50, p99, cpuSeconds, rssKb);
     }
 
-    /** utime + stime of a process, in clock ticks. */
-    static long cpuTicks(long pid) throws IOException {
+    /** @return utime + stime of process {@code pid}, in clock ticks (also used by the native stack bench). */
+    public static long cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
     }
 
-    static long rssKb(long pid) throws IOException {
+    /** @return the resident set of process {@code pid} in KiB (VmRSS), 0 when not reported. */
+    public static long rssKb(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
@@ -274,7 +275,7 @@ public final class HttpBench {
     private static long ticks;
 
     /** @return USER_HZ (getconf CLK_TCK), 100 on every Linux this runs on, asked once. */
-    static long clockTicks() throws Exception {
+    public static long clockTicks() throws Exception {
         if (ticks == 0) {
             Process p = new ProcessBuilder("getconf", "CLK_TCK").start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
