@@ -63,8 +63,8 @@ public final class NativeBench {
     public static void run(boolean quick, Report report) throws Exception {
         checkNeeds();
         int rounds = quick ? 1 : 3;
-        long millis = quick ? 300 : 3000;
-        int memoryConnections = quick ? 100 : 1000;
+        long millis = quick ? 200 : 3000;
+        int memoryConnections = quick ? 50 : 1000;
         int cpus = Runtime.getRuntime().availableProcessors();
         int serverCpu = 0;
         int clientCpu = cpus > 1 ? 1 : 0;
@@ -74,9 +74,13 @@ public final class NativeBench {
                     serverCpu, clientCpu);
             report.line("native: TAP %s (multi-queue, vnet header) in namespace %s, server %s; posix: veth pair, server %s in %s",
                     TAP, ns.client, NATIVE_IP, POSIX_IP, ns.server);
-            try (Server nat = Server.start("native", ns.client, serverCpu, List.of("--network-stack", "native",
+            report.line("load average at the start: %s", loadAverage());
+            // Both JVMs start at once (their start-up is most of a quick run); each is waited for below.
+            try (Server nat = Server.launch("native", ns.client, serverCpu, List.of("--network-stack", "native",
                     "--tap-device", TAP, "--host-ipv4-addr", NATIVE_IP, "--gw-ipv4-addr", "192.168.83.1"));
-                 Server pos = Server.start("posix", ns.server, serverCpu, List.of())) {
+                 Server pos = Server.launch("posix", ns.server, serverCpu, List.of())) {
+                nat.awaitReady();
+                pos.awaitReady();
                 try {
                     measure(report, quick, rounds, millis, memoryConnections, clients, nat, pos);
                 } catch (Exception e) {
@@ -96,9 +100,9 @@ public final class NativeBench {
                 String[] ips = {NATIVE_IP, POSIX_IP};
                 List<List<Round>> results = List.of(new ArrayList<>(), new ArrayList<>());
                 // Warm both servers' JIT and the neighbour caches before the first measured round.
-                for (int i = 0; i < 2; i++) {
-                    pingPong(clients, ips[i], 1, quick ? 200 : 1500);
-                    bulk(clients, ips[i], quick ? 200 : 1000);
+                for (int i = 0; i < 2 && !quick; i++) {
+                    pingPong(clients, ips[i], 1, 1500);
+                    bulk(clients, ips[i], 1000);
                 }
                 for (int r = 0; r < rounds; r++) {
                     for (int i = 0; i < 2; i++) {
@@ -116,6 +120,8 @@ public final class NativeBench {
                     report.line("%-6s: %.1f KiB of server memory per open connection (RSS outside the heap + live heap; %d connections)", servers[i].name,
                             memory[i], memoryConnections);
                 }
+                report.line("load average at the end: %s (the machine is shared: rates swing with it; CPU per round"
+                        + " trip and p50 much less)", loadAverage());
                 figures(report, results, memory);
             }
         }
@@ -366,6 +372,15 @@ public final class NativeBench {
         }
     }
 
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
     private static boolean onPath(String program) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
             if (Files.isExecutable(Path.of(dir, program))) {
@@ -484,7 +499,8 @@ public final class NativeBench {
             this.log = log;
         }
 
-        static Server start(String name, String namespace, int cpu, List<String> extra) throws Exception {
+        /** Starts the server; {@link #awaitReady()} waits for it to serve. The caller closes it. */
+        static Server launch(String name, String namespace, int cpu, List<String> extra) throws Exception {
             List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace, "taskset", "-c",
                     Integer.toString(cpu), Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
@@ -495,21 +511,22 @@ public final class NativeBench {
             Path log = Files.createTempFile("percore-bench-native-" + name, ".log");
             // ip netns exec and taskset both exec: the process's pid is the JVM's, for /proc and signals.
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            Server s = new Server(name, p, log);
+            return new Server(name, p, log);
+        }
+
+        /** Waits (at most 60 s) for the server's "serving" line. @throws IOException with its log when it does not come */
+        void awaitReady() throws Exception {
             long end = System.nanoTime() + 60_000_000_000L;
             while (System.nanoTime() < end) {
-                String text = Files.readString(log);
-                if (text.contains("echo: TCP and UDP on")) {
-                    return s;
+                if (Files.readString(log).contains("echo: TCP and UDP on")) {
+                    return;
                 }
-                if (!p.isAlive()) {
+                if (!process.isAlive()) {
                     break;
                 }
-                Thread.sleep(100);
+                Thread.sleep(50);
             }
-            String text = Files.readString(log);
-            s.close();
-            throw new IOException("the " + name + " echo server did not start:\n" + text);
+            throw new IOException("the " + name + " echo server did not start:\n" + Files.readString(log));
         }
 
         long pid() {
