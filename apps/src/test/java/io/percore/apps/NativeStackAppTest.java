@@ -24,10 +24,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The unchanged apps on {@code --network-stack native}: {@code percore httpd} and {@code percore echo} run as child
+ * The unchanged apps on {@code --network-stack native}: {@code percore httpd}, {@code echo} and {@code sctp-echo} run as child
  * processes inside a network namespace this test creates, on a TAP device whose kernel side is 192.168.81.1 /
  * fd81::1 (addresses that exist only in that namespace); curl, wrk and nc, run in the same namespace with
- * {@code ip netns exec}, are the Linux kernel's TCP/IP talking to percore's. The namespace (and with it the TAP) is
+ * {@code ip netns exec}, are the Linux kernel's TCP/IP talking to percore's (and sctp-echo's client, on the POSIX
+ * stack there, SCTP over the kernel's UDP to the server's over the native stack). The namespace (and with it the TAP) is
  * deleted afterwards and every child process killed, whatever the outcome.
  *
  * <p>Needs root, /dev/net/tun and iproute2; skipped with a message otherwise. curl and nc are needed by their tests;
@@ -118,6 +119,27 @@ class NativeStackAppTest {
             assertEquals(0, echo.exitCode(Duration.ofSeconds(30)), echo::transcript);
             assertTrue(echo.awaitLine("stopping after 2 TCP connection(s) and 1 datagram(s)", Duration.ofSeconds(1)),
                     echo::transcript);
+        }
+    }
+
+    @Test
+    void aKernelSctpEchoClientReachesTheServerOnTheNativeStack() throws Exception {
+        try (JavaProcess server = app("sctp-echo", "--mode", "server", "--address", HOST4)) {
+            assertTrue(server.awaitLine("sctp-echo server on", Duration.ofSeconds(60)), server::transcript);
+            // The client is an unchanged sctp-echo on the POSIX stack: the kernel's UDP in the same namespace.
+            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NS,
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
+                    "-cp", classPath(), "io.percore.apps.Main", "sctp-echo", "--mode", "client", "--address", HOST4,
+                    "--count", "300", "--size", "200", "--smp", "1", "--memory", "256M"));
+            try (JavaProcess client = JavaProcess.start(cmd, Map.of(), null)) {
+                children.add(client);
+                assertEquals(0, client.exitCode(Duration.ofSeconds(60)), () -> client.transcript() + server.transcript());
+                assertTrue(client.awaitLine("300 messages of 200 bytes echoed", Duration.ofSeconds(1)), client::transcript);
+            }
+            assertTrue(server.awaitLine("association from 192.168.81.1", Duration.ofSeconds(1)), server::transcript);
+            server.signal("TERM");
+            assertEquals(0, server.exitCode(Duration.ofSeconds(30)), server::transcript);
         }
     }
 
