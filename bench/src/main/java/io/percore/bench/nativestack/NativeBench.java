@@ -94,37 +94,33 @@ public final class NativeBench {
 
     private static void measure(Report report, boolean quick, int rounds, long millis, int memoryConnections,
                                 ClientThreads clients, Server nat, Server pos) throws Exception {
-        {
-            {
-                Server[] servers = {nat, pos};
-                String[] ips = {NATIVE_IP, POSIX_IP};
-                List<List<Round>> results = List.of(new ArrayList<>(), new ArrayList<>());
-                // Warm both servers' JIT and the neighbour caches before the first measured round.
-                for (int i = 0; i < 2 && !quick; i++) {
-                    pingPong(clients, ips[i], 1, 1500);
-                    bulk(clients, ips[i], 1000);
-                }
-                for (int r = 0; r < rounds; r++) {
-                    for (int i = 0; i < 2; i++) {
-                        Round one = round(clients, servers[i], ips[i], millis);
-                        results.get(i).add(one);
-                        report.line("round %d %-6s: 1 conn %8.0f rt/s p50 %6.1f us p99 %7.1f us | %d conns %8.0f rt/s %8.0f rt/CPU-s"
-                                        + " | bulk %7.1f MiB/s %5.2f CPU-s/GiB",
-                                r + 1, servers[i].name, one.rr1Rate, one.rr1P50Us, one.rr1P99Us, CONNECTIONS, one.rr16Rate,
-                                one.rr16PerCpuSecond, one.bulkMiBs, one.bulkCpuPerGiB);
-                    }
-                }
-                double[] memory = new double[2];
-                for (int i = 0; i < 2; i++) {
-                    memory[i] = memoryPerConnection(clients, servers[i], ips[i], memoryConnections);
-                    report.line("%-6s: %.1f KiB of server memory per open connection (RSS outside the heap + live heap; %d connections)", servers[i].name,
-                            memory[i], memoryConnections);
-                }
-                report.line("load average at the end: %s (the machine is shared: rates swing with it; CPU per round"
-                        + " trip and p50 much less)", loadAverage());
-                figures(report, results, memory);
+        Server[] servers = {nat, pos};
+        String[] ips = {NATIVE_IP, POSIX_IP};
+        List<List<Round>> results = List.of(new ArrayList<>(), new ArrayList<>());
+        // Warm both servers' JIT and the neighbour caches before the first measured round.
+        for (int i = 0; i < 2 && !quick; i++) {
+            pingPong(clients, ips[i], 1, 1500);
+            bulk(clients, ips[i], 1000);
+        }
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < 2; i++) {
+                Round one = round(clients, servers[i], ips[i], millis);
+                results.get(i).add(one);
+                report.line("round %d %-6s: 1 conn %8.0f rt/s p50 %6.1f us p99 %7.1f us | %d conns %8.0f rt/s %8.0f rt/CPU-s"
+                                + " | bulk %7.1f MiB/s %5.2f CPU-s/GiB",
+                        r + 1, servers[i].name, one.rr1Rate, one.rr1P50Us, one.rr1P99Us, CONNECTIONS, one.rr16Rate,
+                        one.rr16PerCpuSecond, one.bulkMiBs, one.bulkCpuPerGiB);
             }
         }
+        double[] memory = new double[2];
+        for (int i = 0; i < 2; i++) {
+            memory[i] = memoryPerConnection(clients, servers[i], ips[i], memoryConnections);
+            report.line("%-6s: %.1f KiB of server memory per open connection (RSS outside the heap + live heap; %d"
+                    + " connections)", servers[i].name, memory[i], memoryConnections);
+        }
+        report.line("load average at the end: %s (the machine is shared: rates swing with it; CPU per round"
+                + " trip and p50 much less)", loadAverage());
+        figures(report, results, memory);
     }
 
     private static void figures(Report report, List<List<Round>> results, double[] memory) {
