@@ -76,9 +76,9 @@ public final class NativeBench {
                     TAP, ns.client, NATIVE_IP, POSIX_IP, ns.server);
             report.line("load average at the start: %s", loadAverage());
             // Both JVMs start at once (their start-up is most of a quick run); each is waited for below.
-            try (Server nat = Server.launch("native", ns.client, serverCpu, List.of("--network-stack", "native",
+            try (Server nat = Server.launch(ns, "native", ns.client, serverCpu, List.of("--network-stack", "native",
                     "--tap-device", TAP, "--host-ipv4-addr", NATIVE_IP, "--gw-ipv4-addr", "192.168.83.1"));
-                 Server pos = Server.launch("posix", ns.server, serverCpu, List.of())) {
+                 Server pos = Server.launch(ns, "posix", ns.server, serverCpu, List.of())) {
                 nat.awaitReady();
                 pos.awaitReady();
                 try {
@@ -391,6 +391,13 @@ public final class NativeBench {
         final String client;
         final String server;
         private final List<String> created = new ArrayList<>();
+        /** Processes running inside the namespaces: ended before the namespaces go, should the bench be cut short. */
+        private final List<Process> inside = new ArrayList<>();
+        /**
+         * Ends the servers and deletes the namespaces when the bench is interrupted (SIGINT/SIGTERM run shutdown
+         * hooks, not finally blocks).
+         */
+        private final Thread onExit = new Thread(this::close, "bench-native-cleanup");
 
         private Namespaces(long id) {
             this.client = "pcbc" + id;
@@ -399,6 +406,7 @@ public final class NativeBench {
 
         static Namespaces create(long id) throws Exception {
             Namespaces ns = new Namespaces(id);
+            Runtime.getRuntime().addShutdownHook(ns.onExit);
             try {
                 ns.add(ns.client);
                 ns.add(ns.server);
@@ -418,6 +426,11 @@ public final class NativeBench {
                 ns.close();
                 throw e;
             }
+        }
+
+        /** Records a process started in a namespace, so that {@link #close()} ends it if it still runs. */
+        synchronized void started(Process p) {
+            inside.add(p);
         }
 
         String clientPath() {
@@ -444,7 +457,28 @@ public final class NativeBench {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
+            if (Thread.currentThread() != onExit) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onExit);
+                } catch (IllegalStateException e) {
+                    // The JVM is exiting: the hook runs close() too, and finds nothing left to delete.
+                }
+            }
+            for (Process p : inside) {
+                p.destroy();
+            }
+            for (Process p : inside) {
+                try {
+                    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                    }
+                } catch (InterruptedException e) {
+                    p.destroyForcibly();
+                    Thread.currentThread().interrupt();
+                }
+            }
+            inside.clear();
             // Deleting a namespace deletes the TAP and the veth end inside it (and with it the peer end).
             for (String name : created) {
                 try {
@@ -496,7 +530,7 @@ public final class NativeBench {
         }
 
         /** Starts the server; {@link #awaitReady()} waits for it to serve. The caller closes it. */
-        static Server launch(String name, String namespace, int cpu, List<String> extra) throws Exception {
+        static Server launch(Namespaces ns, String name, String namespace, int cpu, List<String> extra) throws Exception {
             List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace, "taskset", "-c",
                     Integer.toString(cpu), Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
@@ -507,6 +541,7 @@ public final class NativeBench {
             Path log = Files.createTempFile("percore-bench-native-" + name, ".log");
             // ip netns exec and taskset both exec: the process's pid is the JVM's, for /proc and signals.
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ns.started(p);
             return new Server(name, p, log);
         }
 
