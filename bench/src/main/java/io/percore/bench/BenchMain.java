@@ -52,7 +52,7 @@ public final class BenchMain {
         if (mode == null) {
             return usage(out, "no benchmark named");
         }
-        if (!List.of("futures", "smp", "counters", "io", "sctp", "http", "tcp").contains(mode)) {
+        if (!List.of("futures", "smp", "counters", "io", "sctp", "http", "tcp", "native").contains(mode)) {
             return usage(out, "unknown benchmark '" + mode + "'");
         }
         Report report = new Report(out);
@@ -67,6 +67,7 @@ public final class BenchMain {
             case "sctp" -> io.percore.bench.sctp.SctpBench.run(quick, report);
             case "http" -> io.percore.bench.http.HttpBench.run(quick, report);
             case "tcp" -> io.percore.bench.tcp.TcpBench.run(quick, report);
+            case "native" -> io.percore.bench.nativestack.NativeBench.run(quick, report);
             default -> CountersBench.run(quick, report);
         }
         report.line("took %.1f s; medians of interleaved rounds below", (System.nanoTime() - t0) / 1e9);
@@ -76,7 +77,7 @@ public final class BenchMain {
 
     private static int usage(PrintStream out, String problem) {
         out.println("percore bench: " + problem);
-        out.println("usage: percore bench futures|smp|counters|io|sctp|http|tcp [--quick]");
+        out.println("usage: percore bench futures|smp|counters|io|sctp|http|tcp|native [--quick]");
         out.println("  futures   future chains vs CompletableFuture; Async.await vs flatMap");
         out.println("  smp       cross-shard round trip and throughput vs ThreadPoolExecutor and JCTools");
         out.println("  counters  a shared counter under locks and atomics vs per-shard counters");
@@ -84,6 +85,7 @@ public final class BenchMain {
         out.println("  sctp      SCTP over UDP: percore to percore vs usrsctp to usrsctp (ping-pong, bulk)");
         out.println("  http      wrk against percore httpd, Netty, Vert.x and the JDK HttpServer (needs wrk, taskset)");
         out.println("  tcp       64-byte TCP ping-pong, 64 connections: percore echo vs Netty echo (needs taskset; strace)");
+        out.println("  native    echo over the native stack on TAP vs the POSIX stack on veth (root; namespaces of its own)");
         return 2;
     }
 }

@@ -84,6 +84,14 @@ public final class SctpEchoApp {
 
     static SctpTransport transport(Options o, boolean server) {
         SocketAddress a = SocketAddress.of(o.address, 0);
+        if (io.percore.net.Network.stack().name().equals("native")) {
+            // The kernel's sockets would bypass the native stack: SCTP rides its UDP instead; raw IP is the kernel's.
+            if (!o.transport.equals("udp")) {
+                throw new IllegalArgumentException("--transport raw uses kernel sockets; with --network-stack native use udp");
+            }
+            return StackUdpTransport.bind(server ? a.withPort(o.udpPort)
+                    : SocketAddress.of(a.isIpv6() ? "::" : "0.0.0.0", 0), o.udpPort);
+        }
         if (o.transport.equals("raw")) {
             return RawIpTransport.open(server ? a.ip() : SocketAddress.of(a.isIpv6() ? "::" : "0.0.0.0", 0).ip());
         }
