@@ -148,7 +148,8 @@ class SctpCaptureTest {
                 default -> throw new AssertionError("checksum not verified (status " + f[1] + "): " + line);
             }
         }
-        assertEquals(List.of("6"), bad, "exactly the one corrupted packet (an ABORT) has a bad checksum");
+        assertEquals(List.of("6"), bad, "exactly the one corrupted packet (an ABORT) has a bad checksum; good chunks "
+                + sequence + "; other stacks' packets " + foreign);
         String seq = sequence.stream().map(String::valueOf).collect(Collectors.joining(" "));
         // Retransmissions on a loaded machine may repeat a step; the order may not change. Heartbeats (4, 5) and
         // SACKs (3) may come between the data and the SHUTDOWN.
@@ -207,7 +208,8 @@ class SctpCaptureTest {
             for (int i = 0; i < 200 && server.dropCounters()[0] == malformed; i++) {
                 Async.sleep(Duration.ofMillis(10));
             }
-            assertEquals(malformed + 1, server.dropCounters()[0], "the corrupted packet was dropped as malformed");
+            // At least: on raw sockets, other stacks' packets with bad checksums may be counted too.
+            assertTrue(server.dropCounters()[0] > malformed, "the corrupted packet was dropped as malformed");
             assertEquals(SctpAssociation.State.ESTABLISHED, a.state());
             Async.await(a.shutdown().withTimeout(Duration.ofSeconds(10)));
             // Close only once the server side is gone too, or closing would ABORT it on the wire.
@@ -242,48 +244,70 @@ class SctpCaptureTest {
 
     /** A dumpcap (or tshark) capture on the loopback interface into a file. */
     static final class Capture {
+        private static final Pattern STATS = Pattern.compile("Packets received/dropped on interface .*: (\\d+)/(\\d+)");
         private final Process process;
+        private final Thread reader;
+        private final List<String> said;
 
-        private Capture(Process process) {
+        private Capture(Process process, Thread reader, List<String> said) {
             this.process = process;
+            this.reader = reader;
+            this.said = said;
         }
 
         /** Starts capturing and returns once the capture is running. Blocking: off-shard only. */
         static Capture start(String filter, Path file) throws IOException, InterruptedException {
-            String tool = onPath("dumpcap") ? "dumpcap" : "tshark";
-            Process p = new ProcessBuilder(tool, "-i", "lo", "-f", filter, "-w", file.toString(), "-q")
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            boolean dumpcap = onPath("dumpcap");
+            Process p = new ProcessBuilder(dumpcap ? "dumpcap" : "tshark", "-i", "lo", "-f", filter, "-w",
+                    file.toString(), "-q").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
-            List<String> said = new ArrayList<>();
+            List<String> said = java.util.Collections.synchronizedList(new ArrayList<>());
+            // dumpcap says "Capturing on" before it opens the interface and "File:" once the interface is open
+            // and the output created; tshark says only the first, so it gets a longer grace.
+            String ready = dumpcap ? "File:" : "Capturing on";
             for (String l; (l = err.readLine()) != null; ) {
                 said.add(l);
-                if (l.startsWith("Capturing on")) {
-                    Thread.ofVirtual().start(() -> drain(err)); // the rest of its chatter must not block it
-                    Thread.sleep(500); // the message comes as the capture opens; give the kernel filter a moment
-                    return new Capture(p);
+                if (l.startsWith(ready)) {
+                    Thread reader = Thread.ofVirtual().start(() -> collect(err, said)); // it must never block on us
+                    Thread.sleep(dumpcap ? 200 : 1000);
+                    return new Capture(p, reader, said);
                 }
             }
             p.waitFor(5, TimeUnit.SECONDS);
-            throw new IllegalStateException(tool + " did not start capturing: " + String.join("\n", said));
+            throw new IllegalStateException("the capture did not start: " + String.join("\n", said));
         }
 
-        private static void drain(BufferedReader r) {
+        private static void collect(BufferedReader r, List<String> said) {
             try {
-                while (r.readLine() != null) {
-                    // discard
+                for (String l; (l = r.readLine()) != null; ) {
+                    said.add(l);
                 }
             } catch (IOException e) {
                 // the process ended
             }
         }
 
-        /** Lets the last packets in, then stops the capture (SIGTERM: dumpcap finishes the file). Off-shard. */
+        /**
+         * Lets the last packets in, then stops the capture (SIGTERM: dumpcap finishes the file). Off-shard.
+         *
+         * @throws IllegalStateException when the capture lost packets (a loaded machine), so that the test says so
+         *                               rather than blaming the protocol
+         */
         void stop() throws InterruptedException {
             Thread.sleep(300);
             process.destroy();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new IllegalStateException("capture did not stop");
+            }
+            reader.join(5000);
+            synchronized (said) {
+                for (String l : said) {
+                    java.util.regex.Matcher m = STATS.matcher(l);
+                    if (m.find() && !m.group(2).equals("0")) {
+                        throw new IllegalStateException("the capture dropped packets: " + l);
+                    }
+                }
             }
         }
     }
