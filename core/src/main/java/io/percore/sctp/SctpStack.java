@@ -94,6 +94,10 @@ public final class SctpStack {
         if (closed) {
             return Future.failed(new SctpException.Closed("stack closed"));
         }
+        if (!AddressScope.carries(transport, remote.ip())) { // fail now, not after every INIT retry
+            return Future.failed(new SctpException.ConnectFailed("this transport does not carry "
+                    + remote.ip().getHostAddress() + "'s address family"));
+        }
         SocketAddress path = transport.transportAddress(remote.ip());
         Key k = new Key(localPort, remote.port(), remote.ip());
         if (associations.containsKey(k)) {

@@ -303,6 +303,11 @@ class SctpIpv6Test {
                 assertTrue(!v6.carriesIpv4() && v6.carriesIpv6());
                 assertTrue(v4.carriesIpv4() && !v4.carriesIpv6());
                 assertThrows(IllegalArgumentException.class, () -> v4.announce(List.of(ip("::1"))));
+                SctpStack only4 = new SctpStack(v4);
+                Future<SctpAssociation> refused = only4.connect(SocketAddress.of("::1", 38412), fast());
+                assertTrue(refused.isFailed(), "a family the transport cannot carry fails at once");
+                assertInstanceOf(SctpException.ConnectFailed.class, refused.failure());
+                assertEquals(0, only4.associationCount());
                 assertEquals(48, v6.overhead(SocketAddress.of("::1", 9899)));
             } finally {
                 dual.close();
