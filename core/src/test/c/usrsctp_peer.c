@@ -5,9 +5,10 @@
  *   usrsctp_peer server <local-udp-port|0> <ip>[,<ip>...] <sctp-port>
  *       echo server: every message goes back on its stream with its PPID and unordered flag. Several addresses
  *       make it multi-homed (bound with usrsctp_bindx; the socket's family is the first address's).
- *   usrsctp_peer client <local-udp-port|0> <remote-udp-port|0> <ip> <sctp-port> <count> <streams>
+ *   usrsctp_peer client <local-udp-port|0> <remote-udp-port|0> <ip> <sctp-port> <count> <streams> [hold-ms]
  *       sends <count> messages of the shared pattern (see msg_* below and InteropPattern.java) and checks the
- *       echoes: content, stream, PPID, flag, exactly once, per-stream order for ordered ones. Prints OK or FAIL.
+ *       echoes: content, stream, PPID, flag, exactly once, per-stream order for ordered ones. Prints OK or FAIL,
+ *       then keeps the association up for hold-ms (default 0) before closing it.
  *   usrsctp_peer pingpong <local-udp-port|0> <remote-udp-port|0> <ip> <sctp-port> <count> <size>
  *   usrsctp_peer bulk <local-udp-port|0> <remote-udp-port|0> <ip> <sctp-port> <count> <size>
  *       benchmark clients: 1 outstanding message at a time (prints p50/p99 in us and msg/s), or <count> one-way
@@ -218,7 +219,7 @@ static void *check_echoes(void *arg) {
     return NULL;
 }
 
-static int run_client(int udp, int remote_udp, const char *ip, int port, long count, int streams) {
+static int run_client(int udp, int remote_udp, const char *ip, int port, long count, int streams, long hold_ms) {
     start(udp);
     struct socket *s = connect_to(remote_udp, ip, port);
     struct checker c = {s, count, streams, NULL, 0};
@@ -240,6 +241,10 @@ static int run_client(int udp, int remote_udp, const char *ip, int port, long co
     }
     printf("OK %ld messages %ld bytes\n", c.received, bytes);
     fflush(stdout);
+    if (hold_ms > 0) {
+        struct timespec hold = {hold_ms / 1000, (hold_ms % 1000) * 1000000L};
+        nanosleep(&hold, NULL);
+    }
     usrsctp_close(s);
     return 0;
 }
@@ -304,8 +309,9 @@ static int run_bench(int pingpong, int udp, int remote_udp, const char *ip, int 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc == 5 && !strcmp(argv[1], "server")) return run_server(atoi(argv[2]), argv[3], atoi(argv[4]));
-    if (argc == 8 && !strcmp(argv[1], "client"))
-        return run_client(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), atol(argv[6]), atoi(argv[7]));
+    if ((argc == 8 || argc == 9) && !strcmp(argv[1], "client"))
+        return run_client(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), atol(argv[6]), atoi(argv[7]),
+                          argc == 9 ? atol(argv[8]) : 0);
     if (argc == 8 && (!strcmp(argv[1], "pingpong") || !strcmp(argv[1], "bulk")))
         return run_bench(!strcmp(argv[1], "pingpong"), atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]),
                          atol(argv[6]), (size_t) atol(argv[7]));
