@@ -354,7 +354,7 @@ public final class SctpAssociation {
         for (InetAddress a : stack.transport.localAddresses()) {
             params.add(Param.address(a));
         }
-        params.add(Param.supportedAddressTypes(primary.address.isIpv6()));
+        params.add(AddressScope.supportedTypes(stack.transport));
         t1Chunk = new Chunk.Init(false, localTag, options.receiveBuffer(), options.outStreams(),
                 options.maxInStreams(), initialTsn, params);
         t1Attempts = 1;
@@ -372,7 +372,10 @@ public final class SctpAssociation {
         setUpStreamsAndTsns(c.localOutStreams(), c.localMaxInStreams(), c.peerOutStreams(), c.peerMaxInStreams(),
                 c.peerInitialTsn(), c.peerRwnd());
         for (InetAddress a : c.peerAddresses()) {
-            addPath(new SocketAddress(a, from.port()));
+            InetAddress usable = AddressScope.usable(a, from.ip(), stack.transport); // again: restores a scope id
+            if (usable != null) {
+                addPath(new SocketAddress(usable, from.port()));
+            }
         }
     }
 
@@ -545,7 +548,7 @@ public final class SctpAssociation {
             switch (p.type()) {
                 case Param.STATE_COOKIE -> cookie = p.value();
                 case Param.IPV4_ADDRESS, Param.IPV6_ADDRESS -> {
-                    InetAddress a = p.toAddress();
+                    InetAddress a = AddressScope.usable(p.toAddress(), from.ip(), stack.transport);
                     if (a != null) {
                         addresses.add(a);
                     }

@@ -131,6 +131,10 @@ public final class SctpStack {
         if (closed) {
             return Future.failed(new SctpException.Closed("stack closed"));
         }
+        if (!AddressScope.carries(transport, remote.ip())) { // fail now, not after every INIT retry
+            return Future.failed(new SctpException.ConnectFailed("this transport does not carry "
+                    + remote.ip().getHostAddress() + "'s address family"));
+        }
         int owner = ShardedSctpStack.ownerOf(remote.ip(), remote.port(), localPort, shardCount);
         if (owner != shardId) {
             return Future.failed(new SctpException("local port " + localPort + " to " + remote
@@ -353,8 +357,8 @@ public final class SctpStack {
         for (Param q : init.params()) {
             switch (q.type()) {
                 case Param.IPV4_ADDRESS, Param.IPV6_ADDRESS -> {
-                    InetAddress ad = q.toAddress();
-                    if (ad != null && !addresses.contains(ad) && addresses.size() < 16 && !ad.isAnyLocalAddress()) {
+                    InetAddress ad = AddressScope.usable(q.toAddress(), from.ip(), transport);
+                    if (ad != null && !addresses.contains(ad) && addresses.size() < 16) {
                         addresses.add(ad);
                     }
                 }
@@ -382,8 +386,11 @@ public final class SctpStack {
                 init.inStreams(), init.initialTsn(), p.dstPort(), p.srcPort(), t[2], t[3], addresses);
         List<Param> params = new ArrayList<>(1 + unrecognised.size());
         params.add(new Param(Param.STATE_COOKIE, signer.seal(c)));
+        int peerFamilies = AddressScope.peerFamilies(init.params(), from.ip());
         for (InetAddress own : transport.localAddresses()) {
-            params.add(Param.address(own));
+            if ((peerFamilies & AddressScope.familyBit(own)) != 0) { // RFC 9260 5.1.2: only types the peer supports
+                params.add(Param.address(own));
+            }
         }
         for (Param u : unrecognised) {
             params.add(new Param(Param.UNRECOGNIZED_PARAMETER, SctpAssociation.encodeParams(List.of(u))));

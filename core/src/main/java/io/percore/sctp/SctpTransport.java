@@ -52,6 +52,16 @@ public interface SctpTransport {
         return false;
     }
 
+    /** @return true when this transport can send to IPv4 addresses (peer addresses of other families are unused). */
+    default boolean carriesIpv4() {
+        return true;
+    }
+
+    /** @return true when this transport can send to IPv6 addresses. */
+    default boolean carriesIpv6() {
+        return true;
+    }
+
     /** Stops receiving and releases the transport. */
     void close();
 }
