@@ -119,6 +119,8 @@ public final class SctpAssociation {
     private final ArrayDeque<SctpEvent> feed = new ArrayDeque<>();
     private Promise<SctpEvent> reader;
     private String closeReason;
+    /** Where the last DATA came from: SACKs go back there (RFC 9260 6.4); null before any DATA. */
+    private Path sackPath;
 
     /** A peer transport address and its RTT/RTO and error state. */
     static final class Path {
@@ -505,6 +507,9 @@ public final class SctpAssociation {
             control.add(new Chunk.Error(unrecognised));
         }
         if (gotData && state != State.CLOSED) {
+            // RFC 9260 6.4: a SACK goes back to where the DATA came from (that direction works), unless the
+            // address is unconfirmed, which may carry nothing but heartbeats (5.4).
+            sackPath = fromPath.confirmed ? fromPath : null;
             packetsSinceSack++;
             if (sackNow || immediate || packetsSinceSack >= 2 || state.compareTo(State.SHUTDOWN_PENDING) >= 0) {
                 sackDue = true;
@@ -1007,7 +1012,10 @@ public final class SctpAssociation {
             if ((sackDue || sackNow || piggyback) && state != State.COOKIE_WAIT && state != State.COOKIE_ECHOED && inStreams > 0) {
                 Chunk.Sack s = buildSack();
                 int sz = SctpCodec.encodedSize(s);
-                if (sz <= room) {
+                if (sackPath != null && sackPath != path) {
+                    // The data came in over another path than ours goes out on: the SACK alone goes back there.
+                    stack.send(sackPath.address, localPort, peerPort, peerTag, List.of(s));
+                } else if (sz <= room) {
                     out.add(s);
                     room -= sz;
                 } else {

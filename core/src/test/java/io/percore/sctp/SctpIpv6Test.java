@@ -131,6 +131,48 @@ class SctpIpv6Test {
         });
     }
 
+    /**
+     * RFC 9260 6.4: the SACK for DATA goes back to the address the DATA came from. The client sends from its
+     * second (confirmed) address while nothing reaches its first, the server's primary path: every message is
+     * acknowledged, and nothing is sent into the dark path.
+     */
+    @Test
+    void sacksGoBackToTheAddressTheDataCameFrom() throws Exception {
+        onShard(20, () -> {
+            MemoryNetwork net = new MemoryNetwork(24);
+            InitOptions ev = fast().withEvents(EnumSet.of(SctpNotification.Kind.PEER_ADDRESS_CHANGE));
+            SctpStack s = new SctpStack(net.node("2001:db8::2"));
+            SctpServerSocket l = s.listen(SERVER6, ev);
+            MemoryNetwork.Node cn = net.node("2001:db8::1", "2001:db8:1::1");
+            SctpStack c = new SctpStack(cn);
+            Future<SctpAssociation> acc = l.accept();
+            SctpAssociation client = Async.await(c.connect(SERVER6, ev));
+            SctpAssociation server = Async.await(acc);
+            SctpNotification.PeerAddressChange confirmed = addressChange(server);
+            assertEquals(SctpNotification.AddressState.CONFIRMED, confirmed.state());
+            assertEquals(ip("2001:db8:1::1"), confirmed.address().ip());
+            InetAddress first = ip("2001:db8::1");
+            int[] intoTheDark = {0};
+            net.blackhole = (from, to) -> {
+                if (to.equals(first)) {
+                    intoTheDark[0]++;
+                    return true;
+                }
+                return false;
+            };
+            cn.source = ip("2001:db8:1::1");
+            for (int i = 0; i < 20; i++) {
+                Async.await(client.send(SctpMessage.of(0, i, new byte[] {(byte) i})));
+            }
+            for (int i = 0; i < 20; i++) {
+                assertEquals(i, nextPpid(server));
+            }
+            Async.sleep(Duration.ofMillis(300)); // past the delayed-SACK timer and the client's first RTO
+            assertEquals(0, intoTheDark[0], "packets sent to the address no DATA came from");
+            return null;
+        });
+    }
+
     @Test
     void listedAddressesOutOfScopeAreNotPaths() throws Exception {
         onShard(20, () -> {
