@@ -507,9 +507,9 @@ public final class SctpAssociation {
             control.add(new Chunk.Error(unrecognised));
         }
         if (gotData && state != State.CLOSED) {
-            // RFC 9260 6.4: a SACK goes back to where the DATA came from (that direction works), unless the
-            // address is unconfirmed, which may carry nothing but heartbeats (5.4).
-            sackPath = fromPath.confirmed ? fromPath : null;
+            // RFC 9260 6.4: a SACK goes back to where the DATA came from, unless the address is unconfirmed (it
+            // may carry nothing but heartbeats, 5.4) or we found it unreachable (our direction of it is dead).
+            sackPath = fromPath.confirmed && fromPath.active ? fromPath : null;
             packetsSinceSack++;
             if (sackNow || immediate || packetsSinceSack >= 2 || state.compareTo(State.SHUTDOWN_PENDING) >= 0) {
                 sackDue = true;
