@@ -14,6 +14,7 @@ import io.percore.net.ServerSocket;
 import io.percore.net.SocketAddress;
 import io.percore.smp.Service;
 import io.percore.smp.Sharded;
+import io.percore.smp.Smp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -32,13 +33,21 @@ import org.slf4j.LoggerFactory;
  * answered with its status and closes its own connection only.
  *
  * <p>Run one per shard with {@link #startOnAllShards}: every shard listens on the same address and the network
- * stack spreads connections over them; no state is shared. Counters are per shard ({@link #stats()}).
+ * stack spreads connections over them; no state is shared but who belongs to the group, for the stop. Counters
+ * are per shard ({@link #stats()}).
  *
  * <p><b>Orderly stop</b> ({@link #stop()}), in order, through the server's {@link Gate}: stop accepting (the
  * listeners are aborted and closed); close idle keep-alive connections at once and let each busy one finish its
  * request and then close (its response says {@code Connection: close}); after {@code stopGrace} close whatever is
  * still open; then the server is stopped. Every connection and the accept loops are inside the gate, so the
  * returned future resolves only once none is left.
+ *
+ * <p><b>Servers started together stop together.</b> The servers of {@link #startOnAllShards} share one listening
+ * address, and {@link Sharded#stop()} stops them one shard after the other: were each to begin its stop only when
+ * its turn came, the shards not yet reached would go on accepting and keeping idle connections open for as long as
+ * the earlier shards' requests took to finish (up to {@code stopGrace} each). So the first {@code stop()} of any of
+ * them begins the stop on every shard of the group at once; each shard's {@code stop()} then waits for its own
+ * gate, and the whole stop takes as long as the slowest shard, not the sum of them.
  *
  * <p>Shard thread only; each method on the shard the server was made on.
  */
@@ -59,6 +68,11 @@ public final class HttpServer implements Service {
     private boolean stopping;
     private boolean stopDone;
     private final List<io.percore.core.Promise<Void>> stopWaiters = new ArrayList<>();
+    /**
+     * The servers started with this one by {@link #startOnAllShards}, by shard (null for a server made alone). Slot
+     * {@code i} is written and read on shard {@code i} only; messages between shards carry the rest.
+     */
+    private HttpServer[] group;
 
     /**
      * Creates a server on the calling shard; it serves nothing until {@link #listen}.
@@ -165,7 +179,9 @@ public final class HttpServer implements Service {
 
     /**
      * Stops in order: no new connections, idle ones closed, busy ones closed after their current response or after
-     * {@code stopGrace}, then done. Idempotent: later calls return the same future.
+     * {@code stopGrace}, then done. Idempotent: later calls return the same future. For a server of
+     * {@link #startOnAllShards}, the first call on any shard begins the stop on every shard of the group (see the
+     * class comment); the future still waits only for this shard's server.
      *
      * @return done when every connection is closed and the accept loops have ended (a future of its own for each
      * caller)
@@ -179,6 +195,27 @@ public final class HttpServer implements Service {
         stopWaiters.add(mine);
         if (stopping) {
             return mine;
+        }
+        beginStop();
+        if (group == null) {
+            return mine;
+        }
+        HttpServer[] members = group;
+        // Every shard stops accepting and closes its idle connections now; a shard already gone fails its message,
+        // which changes nothing here (its server stopped before).
+        return Smp.invokeOnAll(() -> {
+            HttpServer s = members[Shard.currentId()];
+            if (s != null) {
+                s.beginStop();
+            }
+            return Future.done();
+        }).handle((v, e) -> null).then(() -> mine);
+    }
+
+    /** The first phase of the stop, on this shard: stop accepting, close idle connections, arm the grace timer. */
+    private void beginStop() {
+        if (stopping) {
+            return;
         }
         stopping = true;
         for (ServerSocket s : listeners) {
@@ -199,7 +236,6 @@ public final class HttpServer implements Service {
             }
             stopWaiters.clear();
         });
-        return mine;
     }
 
     private void forceClose() {
@@ -219,7 +255,13 @@ public final class HttpServer implements Service {
     public static Future<Sharded<HttpServer>> startOnAllShards(SocketAddress address, ListenOptions options,
                                                                HttpServerConfig config, Supplier<NetworkStack> stack,
                                                                IntFunction<Handler> handler) {
-        return Sharded.start(id -> new HttpServer(handler.apply(id), config)).flatMap(servers ->
+        HttpServer[] group = new HttpServer[Smp.count()];
+        return Sharded.start(id -> {
+            HttpServer s = new HttpServer(handler.apply(id), config);
+            s.group = group;
+            group[id] = s;
+            return s;
+        }).flatMap(servers ->
                 servers.invokeOn(0, s -> Future.ready(s.listen(stack.get(), address, options)))
                         .flatMap(bound -> servers.invokeOnAll(s -> {
                             if (Shard.currentId() != 0) {

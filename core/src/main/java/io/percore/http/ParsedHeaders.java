@@ -15,8 +15,8 @@ import java.util.Arrays;
 final class ParsedHeaders extends Headers {
     private Buffer head;
     private MemorySegment bytes;
-    /** nameStart, nameLength, valueStart, valueLength per field. */
-    private int[] offsets = new int[4 * 16];
+    /** nameStart, nameLength, valueStart, valueLength per field; room for 8 (benchmark clients send 1–3), grown as needed. */
+    private int[] offsets = new int[4 * 8];
     private String[] values;
     private int count;
 

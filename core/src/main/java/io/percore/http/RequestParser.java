@@ -180,7 +180,8 @@ final class RequestParser {
     }
 
     private static void parseTarget(MemorySegment b, int start, int end, int queryAt, boolean hasPercent, Request r) {
-        r.target = ascii(b, start, end - start);
+        // "/" is the most requested target of all: no string made for it.
+        r.target = end - start == 1 && b.get(ValueLayout.JAVA_BYTE, start) == '/' ? "/" : ascii(b, start, end - start);
         int pathStart = start;
         int pathEnd = queryAt < 0 ? end : queryAt;
         byte first = b.get(ValueLayout.JAVA_BYTE, start);

@@ -38,6 +38,14 @@ final class ServerConnection {
     /** After a refusal, how much of the peer's input is read and dropped before the close, and for how long. */
     private static final long LINGER_BYTES = 1 << 20;
     private static final Duration LINGER_TIME = Duration.ofSeconds(2);
+    /**
+     * Ready booleans, shared rather than made per request: a ready future may be continued any number of times, and
+     * one made off-shard belongs to no shard. As the loop's answer TRUE means stop; as a response's, keep alive.
+     */
+    private static final Future<Boolean> READY_TRUE = Future.ready(Boolean.TRUE);
+    private static final Future<Boolean> READY_FALSE = Future.ready(Boolean.FALSE);
+    private static final Future<Boolean> STOP = READY_TRUE;
+    private static final Future<Boolean> GO_ON = READY_FALSE;
 
     private final HttpServer server;
     private final HttpServerStats stats;
@@ -104,7 +112,7 @@ final class ServerConnection {
     /** One turn of the loop. @return true to stop */
     private Future<Boolean> step() {
         if (closeAfterResponse && !parser.inProgress() && buffered.isEmpty()) {
-            return Future.ready(Boolean.TRUE);
+            return STOP;
         }
         Request r;
         try {
@@ -123,7 +131,7 @@ final class ServerConnection {
         buffered.release();
         buffered = Buffer.empty();
         if (eof) {
-            return Future.ready(Boolean.TRUE);
+            return STOP;
         }
         idle = !parser.inProgress();
         if (!idle && headStartedAt == 0) {
@@ -137,11 +145,11 @@ final class ServerConnection {
                 if (headTimedOut && parser.inProgress()) {
                     return refuse(new HttpException(HttpStatus.REQUEST_TIMEOUT, "request head not received in time"));
                 }
-                return Future.ready(Boolean.TRUE);
+                return STOP;
             }
             stats.bytesReceived += data.length();
             buffered = data;
-            return Future.ready(Boolean.FALSE);
+            return GO_ON;
         });
     }
 
@@ -195,12 +203,12 @@ final class ServerConnection {
         head.release();
         if (err != null) {
             noteFailure(err);
-            return Future.ready(Boolean.TRUE);
+            return STOP;
         }
         if (!keep) {
-            return Future.ready(Boolean.TRUE);
+            return STOP;
         }
-        return decoder == null || decoder.isDone() ? Future.ready(Boolean.FALSE) : drainBody();
+        return decoder == null || decoder.isDone() ? GO_ON : drainBody();
     }
 
     private Response errorResponse(Request r, Throwable err) {
@@ -271,7 +279,7 @@ final class ServerConnection {
         boolean asChunks = chunked;
         if (noBody) {
             resp.discard();
-            return send(h.toBuffer(0)).map(v -> keepAlive);
+            return sent(send(h.toBuffer(0)), keepAlive);
         }
         if (resp.bytes != null) {
             byte[] body = resp.bytes;
@@ -279,19 +287,27 @@ final class ServerConnection {
                 int headLength = h.length();
                 Buffer all = h.toBuffer(body.length);
                 MemorySegment.copy(body, 0, all.segment(), ValueLayout.JAVA_BYTE, headLength, body.length);
-                return send(all).map(v -> keepAlive);
+                return sent(send(all), keepAlive);
             }
-            return send(Packet.of(h.toBuffer(0), Buffer.copyOf(body))).map(v -> keepAlive);
+            return sent(send(Packet.of(h.toBuffer(0), Buffer.copyOf(body))), keepAlive);
         }
         if (resp.buffer != null) {
             Buffer body = resp.buffer;
             resp.buffer = null;
-            return send(Packet.of(h.toBuffer(0), body)).map(v -> keepAlive);
+            return sent(send(Packet.of(h.toBuffer(0), body)), keepAlive);
         }
         if (resp.producer != null) {
             return send(h.toBuffer(0)).flatMap(v -> stream(resp, asChunks, length)).map(v -> keepAlive);
         }
-        return send(h.toBuffer(0)).map(v -> keepAlive);
+        return sent(send(h.toBuffer(0)), keepAlive);
+    }
+
+    /** @return {@code keep} once {@code write} is done; no continuation when the socket took the write at once. */
+    private static Future<Boolean> sent(Future<Void> write, boolean keep) {
+        if (write.isReady()) {
+            return keep ? READY_TRUE : READY_FALSE;
+        }
+        return write.map(v -> keep);
     }
 
     private Future<Void> stream(Response resp, boolean chunked, long length) {

@@ -127,4 +127,61 @@ class HttpServerStopTest extends ShardTestBase {
         });
         assertEquals("2 shard 1\n", out);
     }
+
+    @Test
+    void shardedStopBeginsOnEveryShardAtOnce() throws Exception {
+        // Sharded.stop() reaches shard 1 first. Its request in flight (held until the end) must not keep shard 0
+        // accepting and its idle connection open meanwhile: every shard stops accepting as soon as the stop begins.
+        java.util.Map<Integer, FakeNet> nets = new java.util.concurrent.ConcurrentHashMap<>();
+        Promise<?>[] release = new Promise<?>[2];
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        String out = async(() -> HttpServer.startOnAllShards(SocketAddress.of("127.0.0.1", 0), ListenOptions.defaults(),
+                HttpServerConfig.defaults().withStopGrace(Duration.ofSeconds(10)),
+                () -> nets.computeIfAbsent(io.percore.core.Shard.currentId(), k -> new FakeNet()),
+                id -> {
+                    Promise<Void> held = new Promise<>();
+                    release[id] = held;
+                    return new Router().get("/", req -> Future.ready(Response.text("hello\n")))
+                            .get("/slow", req -> held.map(v -> Response.text("slow done\n")));
+                }).flatMap(servers -> {
+                    SocketAddress addr = servers.local().localAddresses().get(0);
+                    Future<io.percore.net.ConnectedSocket> busyOn1 = io.percore.smp.Smp.submitTo(1, () -> nets.get(1).connect(addr)
+                            .flatMap(busy -> busy.output().write(Buffer.copyOf(get("/slow")))
+                                    .then(() -> Timer.sleep(Duration.ofMillis(50)))
+                                    .then(() -> servers.local().stats().requests() == 1 ? Future.ready(busy)
+                                            : Future.failed(new AssertionError("shard 1 has not got /slow")))));
+                    return busyOn1.flatMap(busy -> nets.get(0).connect(addr).flatMap(idle -> idle.output().write(Buffer.copyOf(get("/")))
+                            .then(() -> Raw.readUntil(idle, t -> t.endsWith("hello\n")))
+                            .flatMap(hello -> {
+                                Future<Void> stopped = servers.stop();
+                                return Raw.readUntil(idle, t -> false).withTimeout(Duration.ofSeconds(5))
+                                        .flatMap(rest -> {
+                                            events.add("shard 0 idle closed; stopped: " + stopped.isDone());
+                                            return nets.get(0).connect(addr).handle((c, e) -> {
+                                                events.add("shard 0 new connection: "
+                                                        + (e instanceof NetException.ConnectionRefused ? "refused" : "accepted"));
+                                                return null;
+                                            });
+                                        })
+                                        .then(() -> io.percore.smp.Smp.submitTo(1, () -> {
+                                            @SuppressWarnings("unchecked")
+                                            Promise<Void> held = (Promise<Void>) release[1];
+                                            held.setValue(null);
+                                            return Raw.readUntil(busy, t -> false).finallyDoAsync(busy::close);
+                                        }))
+                                        .flatMap(answer -> {
+                                            events.add("shard 1 busy answered: " + answer.endsWith("slow done\n")
+                                                    + " close: " + answer.contains("Connection: close"));
+                                            return stopped;
+                                        })
+                                        .map(v -> {
+                                            events.add("stopped");
+                                            return String.join("; ", events);
+                                        })
+                                        .finallyDoAsync(idle::close);
+                            })));
+                }));
+        assertEquals("shard 0 idle closed; stopped: false; shard 0 new connection: refused; "
+                + "shard 1 busy answered: true close: true; stopped", out);
+    }
 }

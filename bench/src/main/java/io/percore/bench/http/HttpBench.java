@@ -19,13 +19,18 @@ import java.util.regex.Pattern;
  * {@code ./percore bench http}: wrk against percore httpd and its peers, all in one run with the same pinning.
  *
  * <p>Each server is a child JVM (the same heap flags for all) pinned with {@code taskset} to CPU 0; wrk runs pinned to
- * CPU 1 with one thread and 64 connections: a warm-up, then a plain run ({@code GET /} answered "Hello, World!"),
- * then a pipelined run (16 requests per connection per write, a wrk Lua script). Servers: percore httpd on one shard
- * with each reactor backend this build has; Netty 4.2 (TechEmpower style) on epoll and io_uring; Vert.x 5; the JDK's
- * HttpServer. Last, percore with two shards on both CPUs, wrk sharing them. For each run: requests per second,
- * p50/p99 latency, the server's RSS after the run, and its CPU time (utime + stime from /proc/PID/stat across the
- * measured run) per request — on two cores wrk nears saturation, so requests per server CPU-second is what separates
- * servers. The bench installs nothing: it stops and says what is missing (wrk, taskset).
+ * CPU 1 with one thread and 64 connections: a plain run ({@code GET /} answered "Hello, World!") and a pipelined run
+ * (16 requests per connection per write, a wrk Lua script). Servers: percore httpd on one shard with each reactor
+ * backend this build has (epoll, io_uring, linux-aio); Netty 4.2 (TechEmpower style) on epoll and io_uring; Vert.x 5;
+ * the JDK's HttpServer; and percore with two shards on both CPUs, wrk sharing them.
+ *
+ * <p><b>Interleaved rounds, medians.</b> The machine this runs on is shared and its load drifts over minutes, so one
+ * long run per server, one server after the other, would compare servers at different moments. Instead every server
+ * is started and warmed first (they wait idle, costing nothing, while the others are measured), then the run goes
+ * round after round over all of them with short runs, and each figure is the median of a server's rounds. For each
+ * run: requests per second, p50/p99 latency, the server's RSS, and its CPU time (utime + stime from /proc/PID/stat
+ * across the measured run) per request — on two cores wrk nears saturation, so requests per server CPU-second is
+ * what separates servers. The bench installs nothing: it stops and says what is missing (wrk, taskset).
  */
 public final class HttpBench {
     private HttpBench() {}
@@ -37,8 +42,40 @@ public final class HttpBench {
         }
     }
 
-    /** A server to measure: a name for figures and its main class with arguments (PORT is replaced). */
-    private record Server(String name, String label, List<String> mainAndArgs) {}
+    /** The medians of a server's rounds, each figure on its own. */
+    record Summary(double rps, double p50ms, double p99ms, double requestsPerCpuSecond, double rssMb) {
+        static Summary of(List<Run> runs) {
+            return new Summary(median(runs, Run::rps), median(runs, Run::p50ms), median(runs, Run::p99ms),
+                    median(runs, Run::requestsPerCpuSecond), median(runs, r -> r.rssKb() / 1024.0));
+        }
+    }
+
+    static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> f) {
+        double[] v = runs.stream().mapToDouble(f).sorted().toArray();
+        if (v.length == 0) {
+            return 0;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /**
+     * A server to measure: a name for figures, its main class with arguments (PORT is replaced), the CPUs it is pinned
+     * to and those wrk runs on.
+     */
+    private record Server(String name, String label, List<String> mainAndArgs, String serverCpus, String wrkCpus) {}
+
+    /** A started server and its measured rounds. */
+    private static final class Running {
+        final Server server;
+        final ServerProcess process;
+        final List<Run> plain = new ArrayList<>();
+        final List<Run> pipelined = new ArrayList<>();
+
+        Running(Server server, ServerProcess process) {
+            this.server = server;
+            this.process = process;
+        }
+    }
 
     /**
      * Runs the comparison. Call from a non-shard thread.
@@ -59,10 +96,14 @@ public final class HttpBench {
         int cpus = Runtime.getRuntime().availableProcessors();
         String serverCpu = "0";
         String wrkCpu = cpus > 1 ? "1" : "0";
-        int seconds = quick ? 2 : 10;
-        int warm = quick ? 1 : 4;
-        report.line("wrk -t1 -c64 -d%ds (pinned to CPU %s) against each server (pinned to CPU %s), %d s warm-up; pipelined: 16 requests per write",
-                seconds, wrkCpu, serverCpu, warm);
+        String both = cpus > 1 ? "0,1" : "0";
+        // 8 servers x 3 rounds x (4 s + 4 s) plus start-up and warm-up: about 4 minutes.
+        int seconds = quick ? 1 : 4;
+        int warm = quick ? 1 : 3;
+        int rounds = quick ? 1 : 3;
+        report.line("wrk -t1 -c64 (pinned to CPU %s) against each server (pinned to CPU %s): %d s warm-up each, then %d"
+                        + " interleaved round(s) of a %d s plain and a %d s pipelined run (16 requests per write); medians",
+                wrkCpu, serverCpu, warm, rounds, seconds, seconds);
         Path lua = Files.createTempFile("percore-pipeline", ".lua");
         Files.writeString(lua, """
                 -- 16 GET / per write: the pipelined run of ./percore bench http
@@ -78,77 +119,114 @@ public final class HttpBench {
         for (String backend : ReactorBackends.AVAILABLE) {
             servers.add(new Server("percore_" + figureWord(backend), "percore httpd (" + backend + ", 1 shard)",
                     List.of("io.percore.apps.Main", "httpd", "--port", "PORT", "--address", "127.0.0.1", "--smp", "1",
-                            "--cpuset", serverCpu, "--memory", "256M", "--reactor-backend", backend)));
+                            "--cpuset", serverCpu, "--memory", "256M", "--reactor-backend", backend), serverCpu, wrkCpu));
         }
-        servers.add(new Server("netty_epoll", "Netty 4.2 epoll", List.of(NettyPlaintextServer.class.getName(), "PORT", "epoll")));
-        servers.add(new Server("netty_io_uring", "Netty 4.2 io_uring", List.of(NettyPlaintextServer.class.getName(), "PORT", "io_uring")));
-        servers.add(new Server("vertx", "Vert.x 5", List.of(VertxPlaintextServer.class.getName(), "PORT")));
-        servers.add(new Server("jdk", "JDK HttpServer", List.of(JdkPlaintextServer.class.getName(), "PORT")));
+        servers.add(new Server("netty_epoll", "Netty 4.2 epoll", List.of(NettyPlaintextServer.class.getName(), "PORT", "epoll"),
+                serverCpu, wrkCpu));
+        servers.add(new Server("netty_io_uring", "Netty 4.2 io_uring",
+                List.of(NettyPlaintextServer.class.getName(), "PORT", "io_uring"), serverCpu, wrkCpu));
+        servers.add(new Server("vertx", "Vert.x 5", List.of(VertxPlaintextServer.class.getName(), "PORT"), serverCpu, wrkCpu));
+        servers.add(new Server("jdk", "JDK HttpServer", List.of(JdkPlaintextServer.class.getName(), "PORT"), serverCpu, wrkCpu));
+        servers.add(new Server("percore_smp2", "percore httpd (epoll, 2 shards, wrk on the same CPUs)",
+                List.of("io.percore.apps.Main", "httpd", "--port", "PORT", "--address", "127.0.0.1", "--smp", "2",
+                        "--memory", "512M", "--reactor-backend", "epoll"), both, both));
 
-        Map<String, Run[]> results = new LinkedHashMap<>();
-        Map<String, String> labels = new LinkedHashMap<>();
+        List<Running> running = new ArrayList<>();
         try {
             for (Server s : servers) {
-                Run[] r = measure(s, serverCpu, wrkCpu, seconds, warm, lua, report);
+                Running r = start(s, report);
                 if (r != null) {
-                    results.put(s.name(), r);
-                    labels.put(s.name(), s.label());
+                    running.add(r);
                 }
             }
-            Server two = new Server("percore_smp2", "percore httpd (epoll, 2 shards, wrk on the same CPUs)",
-                    List.of("io.percore.apps.Main", "httpd", "--port", "PORT", "--address", "127.0.0.1", "--smp", "2",
-                            "--memory", "512M"));
-            String both = cpus > 1 ? "0,1" : "0";
-            Run[] r2 = measure(two, both, both, seconds, warm, lua, report);
-            if (r2 != null) {
-                results.put(two.name(), r2);
-                labels.put(two.name(), two.label());
+            for (Running r : running) {
+                wrk(r.server.wrkCpus(), r.process.port(), warm, null);
+                wrk(r.server.wrkCpus(), r.process.port(), Math.max(1, warm / 2), lua);
+            }
+            for (int round = 1; round <= rounds; round++) {
+                for (Running r : running) {
+                    Run plain = measured(r.process.pid(), r.server.wrkCpus(), r.process.port(), seconds, null);
+                    Run pipelined = measured(r.process.pid(), r.server.wrkCpus(), r.process.port(), seconds, lua);
+                    r.plain.add(plain);
+                    r.pipelined.add(pipelined);
+                    report.line("round %d %-48s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  %8.0f req/CPU-s | pipelined %9.0f req/s  %8.0f req/CPU-s",
+                            round, r.server.label(), plain.rps(), plain.p50ms(), plain.p99ms(), plain.requestsPerCpuSecond(),
+                            pipelined.rps(), pipelined.requestsPerCpuSecond());
+                }
             }
         } finally {
+            for (Running r : running) {
+                r.process.close();
+            }
             Files.deleteIfExists(lua);
         }
 
+        Map<String, Summary[]> results = new LinkedHashMap<>();
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (Running r : running) {
+            results.put(r.server.name(), new Summary[] {Summary.of(r.plain), Summary.of(r.pipelined)});
+            labels.put(r.server.name(), r.server.label());
+        }
         report.line("");
+        report.line("medians of %d round(s):", rounds);
         report.line("%-48s %10s %8s %8s %10s %7s | %11s %10s", "server", "req/s", "p50 ms", "p99 ms", "req/CPU-s", "RSS MB",
                 "pipe req/s", "pipe req/CPU-s");
-        for (Map.Entry<String, Run[]> e : results.entrySet()) {
-            Run p = e.getValue()[0];
-            Run q = e.getValue()[1];
+        for (Map.Entry<String, Summary[]> e : results.entrySet()) {
+            Summary p = e.getValue()[0];
+            Summary q = e.getValue()[1];
             report.line("%-48s %10.0f %8.2f %8.2f %10.0f %7.0f | %11.0f %10.0f", labels.get(e.getKey()), p.rps(), p.p50ms(),
-                    p.p99ms(), p.requestsPerCpuSecond(), p.rssKb() / 1024.0, q.rps(), q.requestsPerCpuSecond());
+                    p.p99ms(), p.requestsPerCpuSecond(), p.rssMb(), q.rps(), q.requestsPerCpuSecond());
         }
-        for (Map.Entry<String, Run[]> e : results.entrySet()) {
+        for (Map.Entry<String, Summary[]> e : results.entrySet()) {
             String n = e.getKey();
-            Run p = e.getValue()[0];
-            Run q = e.getValue()[1];
+            Summary p = e.getValue()[0];
+            Summary q = e.getValue()[1];
             report.figure("http_" + n + "_rps", p.rps(), "req/s");
             report.figure("http_" + n + "_p50", p.p50ms(), "ms");
             report.figure("http_" + n + "_p99", p.p99ms(), "ms");
             report.figure("http_" + n + "_req_per_cpu_s", p.requestsPerCpuSecond(), "req/CPU-s");
-            report.figure("http_" + n + "_rss", p.rssKb() / 1024.0, "MiB");
+            report.figure("http_" + n + "_rss", p.rssMb(), "MiB");
             report.figure("http_" + n + "_pipelined_rps", q.rps(), "req/s");
             report.figure("http_" + n + "_pipelined_req_per_cpu_s", q.requestsPerCpuSecond(), "req/CPU-s");
         }
-        ratio(report, results, "req_per_cpu_s", r -> r[0].requestsPerCpuSecond());
-        ratio(report, results, "rps", r -> r[0].rps());
-        ratio(report, results, "pipelined_req_per_cpu_s", r -> r[1].requestsPerCpuSecond());
-        ratio(report, results, "pipelined_rps", r -> r[1].rps());
+        ratios(report, results, "req_per_cpu_s", r -> r[0].requestsPerCpuSecond());
+        ratios(report, results, "rps", r -> r[0].rps());
+        ratios(report, results, "pipelined_req_per_cpu_s", r -> r[1].requestsPerCpuSecond());
+        ratios(report, results, "pipelined_rps", r -> r[1].rps());
     }
 
-    /** Best one-shard percore against the best Netty transport: above 1, percore is better. */
-    private static void ratio(Report report, Map<String, Run[]> results, String what, java.util.function.ToDoubleFunction<Run[]> f) {
-        double ours = 0;
+    /**
+     * Each one-shard percore backend, and the best of them, against the best Netty transport: above 1, percore is
+     * better. The best backend is named in a report line (figures are numbers).
+     */
+    private static void ratios(Report report, Map<String, Summary[]> results, String what,
+                               java.util.function.ToDoubleFunction<Summary[]> f) {
         double netty = 0;
-        for (Map.Entry<String, Run[]> e : results.entrySet()) {
-            double v = f.applyAsDouble(e.getValue());
-            if (e.getKey().startsWith("percore_") && !e.getKey().equals("percore_smp2")) {
-                ours = Math.max(ours, v);
-            } else if (e.getKey().startsWith("netty_")) {
-                netty = Math.max(netty, v);
+        for (Map.Entry<String, Summary[]> e : results.entrySet()) {
+            if (e.getKey().startsWith("netty_")) {
+                netty = Math.max(netty, f.applyAsDouble(e.getValue()));
             }
         }
-        if (ours > 0 && netty > 0) {
-            report.figure("http_percore_vs_netty_" + what, ours / netty, "x");
+        if (netty <= 0) {
+            return;
+        }
+        double best = 0;
+        String bestName = null;
+        for (Map.Entry<String, Summary[]> e : results.entrySet()) {
+            String n = e.getKey();
+            if (!n.startsWith("percore_") || n.equals("percore_smp2")) {
+                continue;
+            }
+            double v = f.applyAsDouble(e.getValue());
+            report.figure("http_" + n + "_vs_netty_" + what, v / netty, "x");
+            if (v > best) {
+                best = v;
+                bestName = n;
+            }
+        }
+        if (bestName != null) {
+            report.line("%s: best percore backend %s, %.2fx Netty's best", what, bestName.substring("percore_".length()), best / netty);
+            report.figure("http_percore_vs_netty_" + what, best / netty, "x");
         }
     }
 
@@ -156,24 +234,15 @@ public final class HttpBench {
         return s.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
     }
 
-    /** Starts a server, warms it, runs wrk plain and pipelined, stops it. @return {plain, pipelined}, or null if it could not start */
-    private static Run[] measure(Server s, String serverCpus, String wrkCpus, int seconds, int warm, Path lua, Report report)
-            throws Exception {
-        try (ServerProcess p = ServerProcess.start(serverCpus, s.mainAndArgs())) {
-            int port = p.port();
-            if (!p.awaitPort(30_000)) {
-                report.line("%s: did not start (%s)", s.label(), p.tail());
-                return null;
-            }
-            wrk(wrkCpus, port, warm, null);
-            Run plain = measured(p.pid(), wrkCpus, port, seconds, null);
-            wrk(wrkCpus, port, Math.max(1, warm / 2), lua);
-            Run pipelined = measured(p.pid(), wrkCpus, port, seconds, lua);
-            report.line("%-48s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms  %8.0f req/CPU-s | pipelined %9.0f req/s  %8.0f req/CPU-s",
-                    s.label(), plain.rps(), plain.p50ms(), plain.p99ms(), plain.requestsPerCpuSecond(), pipelined.rps(),
-                    pipelined.requestsPerCpuSecond());
-            return new Run[] {plain, pipelined};
+    /** Starts a server and waits for its port. @return it, or null (said in the report) when it could not start */
+    private static Running start(Server s, Report report) throws Exception {
+        ServerProcess p = ServerProcess.start(s.serverCpus(), s.mainAndArgs());
+        if (!p.awaitPort(30_000)) {
+            report.line("%s: did not start (%s)", s.label(), p.tail());
+            p.close();
+            return null;
         }
+        return new Running(s, p);
     }
 
     private static Run measured(long pid, String wrkCpus, int port, int seconds, Path lua) throws Exception {
