@@ -75,7 +75,8 @@ public final class PacketSocket {
     private static final int SOCK_RAW = 3, SOCK_NONBLOCK = Fd.O_NONBLOCK, SOCK_CLOEXEC = Fd.O_CLOEXEC;
     private static final int SOL_PACKET = 263;
     private static final int PACKET_ADD_MEMBERSHIP = 1, PACKET_RX_RING = 5, PACKET_STATISTICS = 6,
-            PACKET_VERSION = 10, PACKET_TX_RING = 13, PACKET_LOSS = 14, PACKET_FANOUT = 18, PACKET_QDISC_BYPASS = 20;
+            PACKET_VERSION = 10, PACKET_TX_RING = 13, PACKET_LOSS = 14, PACKET_VNET_HDR = 15, PACKET_FANOUT = 18,
+            PACKET_QDISC_BYPASS = 20;
     private static final int TPACKET_V3 = 2;
     private static final int PACKET_MR_PROMISC = 1;
     private static final int MSG_DONTWAIT = 0x40;
@@ -139,10 +140,15 @@ public final class PacketSocket {
      * reassembled first so they hash alike). Malformed transmit frames are skipped (PACKET_LOSS) rather than
      * stopping the ring. Everything opened is closed again when a step fails.
      *
+     * <p>With {@code vnetHeader} every frame received or sent through the rings is preceded by a
+     * {@code struct virtio_net_hdr} ({@link Tun#VNET_HDR_SIZE} bytes, as on a TAP with IFF_VNET_HDR): received frames
+     * say whether their checksum is partial or verified and whether they are large (GSO) segments, and sent frames may
+     * leave their checksum to the kernel.
+     *
      * @throws ErrnoException e.g. EPERM without CAP_NET_RAW, ENODEV for an unknown interface, EINVAL for a fanout
      *                        group that exists with another mode
      */
-    public static Opened open(String ifname, RingSpec spec, boolean qdiscBypass, int fanoutGroup) {
+    public static Opened open(String ifname, RingSpec spec, boolean qdiscBypass, boolean vnetHeader, int fanoutGroup) {
         int ifindex = interfaceIndex(ifname);
         int fd;
         try {
@@ -156,6 +162,9 @@ public final class PacketSocket {
         try (Arena arena = Arena.ofConfined()) {
             setInt(arena, fd, PACKET_VERSION, TPACKET_V3, "PACKET_VERSION");
             setInt(arena, fd, PACKET_LOSS, 1, "PACKET_LOSS");
+            if (vnetHeader) {
+                setInt(arena, fd, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR"); // before the rings, or EBUSY
+            }
             if (qdiscBypass) {
                 setInt(arena, fd, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS");
             }

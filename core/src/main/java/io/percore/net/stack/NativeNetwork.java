@@ -94,14 +94,14 @@ public final class NativeNetwork implements AutoCloseable {
 
     /**
      * Opens the packet device on existing interface {@code config.packetInterface()} with one AF_PACKET socket per
-     * shard in one fanout group, in the network namespace at {@code namespacePath} (null: ours), and builds a network
-     * on it. The stack takes the interface's MAC unless {@code config.mac()} names another. Off-shard.
+     * shard in one fanout group and the virtio-net header (checksum offload), in the network
+     * namespace at {@code namespacePath} (null: ours), and builds a network on it. The stack takes the interface's MAC unless {@code config.mac()} names another. Off-shard.
      */
     public static NativeNetwork openPacket(NativeStackConfig config, int shards, String namespacePath) {
         if (config.packetInterface() == null) {
             throw new IllegalArgumentException("the configuration names no interface for AF_PACKET");
         }
-        PacketDevice dev = PacketDevice.open(config.packetInterface(), shards, config.mac(), namespacePath);
+        PacketDevice dev = PacketDevice.open(config.packetInterface(), shards, config.mac(), true, namespacePath);
         try {
             NativeStackConfig c = config.withMac(dev.macAddress());
             if (config.mtu() == 0) {

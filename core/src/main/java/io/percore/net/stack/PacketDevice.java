@@ -12,6 +12,7 @@ import io.percore.sys.PacketSocket;
 import io.percore.sys.Tun;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,9 +36,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Frames are copied into slots of a transmit ring (V3 rings are frame-based on transmit) and the kernel is asked to
  * send all requested slots once per reactor turn, from a poller, or at once when half the ring is waiting: one system
  * call per batch instead of one {@code writev} per frame. With PACKET_QDISC_BYPASS the frames skip the qdisc layer
- * (no traffic shaping applies, which a dedicated interface does not need). No offloads: without PACKET_VNET_HDR the
- * stack computes checksums and cuts segments itself ({@link #offloads()} is 0). The kernel may still hand us large
- * TCP segments (a GRO'd or, on veth, GSO frame), which the stack accepts like the TAP device's large receive.
+ * (no traffic shaping applies, which a dedicated interface does not need).
+ *
+ * <h2>Offloads: the virtio-net header</h2>
+ * With PACKET_VNET_HDR (the default of {@link NativeNetwork#openPacket}) every frame carries a virtio-net header, as
+ * on a TAP: the device offers {@link DeviceQueue#TX_CHECKSUM} (the kernel or the NIC completes checksums), and
+ * received frames say when their checksum is partial or verified, so the stack checks neither. Segmentation offload
+ * is not offered: large TCP segments written with a virtio-net header through {@code sendmsg} on a socket bound to
+ * ETH_P_ALL left the veth in our tests (Linux 6.18) without error and never arrived, so every frame is at most the MTU
+ * and goes through the ring. Without the header the device offers nothing and the stack computes every checksum.
+ * Either way the kernel may hand us large TCP segments (GRO on a NIC, GSO across a veth), which the stack accepts.
  *
  * <h2>Addresses</h2>
  * By default the stack takes the interface's own MAC ({@link #macAddress()}). The kernel sees every frame too, so the
@@ -51,7 +59,7 @@ public final class PacketDevice implements NetDevice {
     /** Receive block size: a multiple of the page size that holds the largest (64 KiB GSO) frame. */
     public static final int BLOCK_SIZE = 128 << 10;
     /** Receive blocks per queue (4 MiB). */
-    public static final int BLOCK_COUNT = 32;
+    public static final int BLOCK_COUNT = 128;
     /** Retire timer of a partly filled block. */
     public static final int RETIRE_MILLIS = 1;
     /** Transmit slot size: header plus a 1514-byte frame, rounded to 2 KiB. */
@@ -65,10 +73,12 @@ public final class PacketDevice implements NetDevice {
     private final int mtu;
     private final byte[] mac;
     private final boolean promiscuous;
+    private final boolean vnet;
     private final PacketQueue[] queues;
 
-    private PacketDevice(String name, int mtu, byte[] mac, boolean promiscuous, PacketSocket.Opened[] sockets) {
+    private PacketDevice(String name, int mtu, byte[] mac, boolean promiscuous, boolean vnet, PacketSocket.Opened[] sockets) {
         this.name = name;
+        this.vnet = vnet;
         this.mtu = mtu;
         this.mac = mac;
         this.promiscuous = promiscuous;
@@ -83,11 +93,12 @@ public final class PacketDevice implements NetDevice {
      * up) of the network namespace at {@code namespacePath} (null: the caller's), joined in one fanout group when
      * there is more than one. Off-shard.
      *
-     * @param stackMac the MAC the stack will use, or null for the interface's; another than the interface's puts
-     *                 the interface into promiscuous mode while the device is open
+     * @param stackMac   the MAC the stack will use, or null for the interface's; another than the interface's puts
+     *                   the interface into promiscuous mode while the device is open
+     * @param vnetHeader frames carry a virtio-net header: checksum and segmentation offload
      * @throws io.percore.sys.ErrnoException e.g. EPERM without CAP_NET_RAW, ENODEV for an unknown interface
      */
-    public static PacketDevice open(String ifname, int queueCount, byte[] stackMac, String namespacePath) {
+    public static PacketDevice open(String ifname, int queueCount, byte[] stackMac, boolean vnetHeader, String namespacePath) {
         if (queueCount < 1) {
             throw new IllegalArgumentException("a packet device needs at least one queue");
         }
@@ -106,14 +117,14 @@ public final class PacketDevice implements NetDevice {
             int n = 0;
             try {
                 for (; n < queueCount; n++) {
-                    opened[n] = PacketSocket.open(ifname, spec, true, group);
+                    opened[n] = PacketSocket.open(ifname, spec, true, vnetHeader, group);
                 }
                 if (promisc) {
                     PacketSocket.addPromiscuous(opened[0].fd(), opened[0].ifindex());
                 }
                 int mtu = PacketSocket.mtu(opened[0].fd(), ifname);
-                return new PacketDevice(ifname, Math.min(mtu, TX_FRAME_SIZE - PacketSocket.TX_DATA_OFFSET - 14), mac,
-                        promisc, opened);
+                int room = TX_FRAME_SIZE - PacketSocket.TX_DATA_OFFSET - 14 - (vnetHeader ? Tun.VNET_HDR_SIZE : 0);
+                return new PacketDevice(ifname, Math.min(mtu, room), mac, promisc, vnetHeader, opened);
             } catch (RuntimeException e) {
                 for (int i = 0; i < n; i++) {
                     PacketSocket.unmap(opened[i].ring());
@@ -151,13 +162,13 @@ public final class PacketDevice implements NetDevice {
 
     @Override
     public int offloads() {
-        return 0;
+        return vnet ? DeviceQueue.TX_CHECKSUM : 0;
     }
 
     @Override
     public String describe() {
         return "af_packet " + name + " (" + queues.length + " queues" + (queues.length > 1 ? ", fanout hash" : "")
-                + (promiscuous ? ", promiscuous" : "") + ")";
+                + (vnet ? ", vnet" : "") + (promiscuous ? ", promiscuous" : "") + ")";
     }
 
     /** @return frames queue {@code index} received from its ring. On the queue's shard. */
@@ -193,6 +204,7 @@ public final class PacketDevice implements NetDevice {
     }
 
     private final class PacketQueue implements DeviceQueue {
+        private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private final int fd;
         private final MemorySegment ring;
         private final long txBase;
@@ -294,6 +306,10 @@ public final class PacketDevice implements NetDevice {
             received++;
             int flags = (status & (PacketSocket.TP_STATUS_CSUMNOTREADY | PacketSocket.TP_STATUS_CSUM_VALID)) != 0
                     ? RX_CHECKSUM_OK : 0;
+            if (vnet && macOff >= Tun.VNET_HDR_SIZE
+                    && (ring.get(ValueLayout.JAVA_BYTE, p + macOff - Tun.VNET_HDR_SIZE) & (Tun.VNET_F_NEEDS_CSUM | Tun.VNET_F_DATA_VALID)) != 0) {
+                flags = RX_CHECKSUM_OK;
+            }
             sink.frame(frame, flags);
             return true;
         }
@@ -315,9 +331,13 @@ public final class PacketDevice implements NetDevice {
             try {
                 ensurePoller();
                 long len = frame.length();
-                if (detached || offload.needsChecksum() || offload.gsoSize() > 0
-                        || len > TX_FRAME_SIZE - PacketSocket.TX_DATA_OFFSET) {
-                    transmitDrops++; // no offloads are offered, so the stack never asks for them
+                int header = vnet ? Tun.VNET_HDR_SIZE : 0;
+                if (detached || (!vnet && offload.needsChecksum())) {
+                    transmitDrops++; // without the header no offloads are offered, so the stack never asks for them
+                    return;
+                }
+                if (len > TX_FRAME_SIZE - PacketSocket.TX_DATA_OFFSET - header || offload.gsoSize() > 0) {
+                    transmitDrops++; // the MTU fits a slot and no segmentation is offered: the stack sends neither
                     return;
                 }
                 long slot = txBase + (long) txSlot * TX_FRAME_SIZE;
@@ -329,14 +349,18 @@ public final class PacketDevice implements NetDevice {
                     }
                 }
                 long at = slot + PacketSocket.TX_DATA_OFFSET;
+                if (vnet) {
+                    putVnetHeader(ring.asSlice(at, Tun.VNET_HDR_SIZE), offload);
+                    at += Tun.VNET_HDR_SIZE;
+                }
                 for (int i = 0; i < frame.fragmentCount(); i++) {
                     MemorySegment f = frame.fragment(i).segment();
                     MemorySegment.copy(f, 0, ring, at, f.byteSize());
                     at += f.byteSize();
                 }
                 ring.set(ValueLayout.JAVA_INT, slot + PacketSocket.PKT_NEXT_OFFSET, 0);
-                ring.set(ValueLayout.JAVA_INT, slot + PacketSocket.PKT_SNAPLEN, (int) len);
-                ring.set(ValueLayout.JAVA_INT, slot + PacketSocket.PKT_LEN, (int) len);
+                ring.set(ValueLayout.JAVA_INT, slot + PacketSocket.PKT_SNAPLEN, (int) len + header);
+                ring.set(ValueLayout.JAVA_INT, slot + PacketSocket.PKT_LEN, (int) len + header);
                 PacketSocket.STATUS.setRelease(ring, slot + PacketSocket.PKT_STATUS, PacketSocket.TP_STATUS_SEND_REQUEST);
                 txSlot = (txSlot + 1) % TX_FRAME_COUNT;
                 if (++txPending >= TX_FRAME_COUNT / 2) {
@@ -344,6 +368,21 @@ public final class PacketDevice implements NetDevice {
                 }
             } finally {
                 frame.release();
+            }
+        }
+
+        /** Writes the virtio-net header for {@code offload} (little-endian, as the kernel reads it). */
+        private static void putVnetHeader(MemorySegment h, TxOffload offload) {
+            h.fill((byte) 0);
+            if (offload.needsChecksum()) {
+                h.set(ValueLayout.JAVA_BYTE, 0, (byte) Tun.VNET_F_NEEDS_CSUM);
+                h.set(LE_SHORT, 6, (short) offload.checksumStart());
+                h.set(LE_SHORT, 8, (short) offload.checksumOffset());
+            }
+            if (offload.gsoSize() > 0) {
+                h.set(ValueLayout.JAVA_BYTE, 1, (byte) offload.gsoType());
+                h.set(LE_SHORT, 2, (short) offload.headerLength());
+                h.set(LE_SHORT, 4, (short) offload.gsoSize());
             }
         }
 

@@ -111,10 +111,19 @@ class PacketDeviceKernelPeerTest {
     }
 
     private void start() throws Exception {
+        start(true);
+    }
+
+    private void start(boolean vnet) throws Exception {
         smp = Smp.start(SmpConfig.of(2, ReactorConfig.defaults()), r -> { });
         NativeStackConfig cfg = NativeStackConfig.ipv4("192.168.78.2", "255.255.255.0", "192.168.78.1")
                 .withIpv6("fd78::2", 64).withPacketInterface("vpb").withTimeWait(java.time.Duration.ofSeconds(5));
-        net = NativeNetwork.open(cfg, 2, NS_B_PATH);
+        if (vnet) {
+            net = NativeNetwork.open(cfg, 2, NS_B_PATH);
+        } else {
+            PacketDevice dev = PacketDevice.open("vpb", 2, null, false, NS_B_PATH);
+            net = NativeNetwork.create(dev, cfg.withMac(dev.macAddress()), 2);
+        }
         smp.invokeOnAllExternal(id -> {
             NativeStack s = net.startShard();
             StackTesting.serveEcho(s.listen(SocketAddress.anyIpv6(7), ListenOptions.defaults()));
@@ -128,10 +137,20 @@ class PacketDeviceKernelPeerTest {
         PacketDevice dev = (PacketDevice) net.device();
         byte[] ifMac = Tun.inNamespace(NS_B_PATH, () -> Tun.hardwareAddress("vpb"));
         assertTrue(Arrays.equals(ifMac, net.macAddress()), "the stack takes vpb's MAC");
-        assertEquals(0, dev.offloads());
+        assertEquals(DeviceQueue.TX_CHECKSUM, dev.offloads(), "checksum offload through the virtio-net header");
         assertEquals(2, dev.queueCount());
         assertEquals(1500, dev.mtu());
         assertTrue(dev.describe().contains("fanout"), dev.describe());
+    }
+
+    @Test
+    void withoutTheVnetHeaderTheStackComputesEveryChecksum() throws Exception {
+        start(false);
+        assertEquals(0, net.device().offloads());
+        assertTrue(!net.device().describe().contains("vnet"), net.device().describe());
+        long[] r = peerThreads.submit(() -> kernelTransfer("192.168.78.2", 8L << 20, 13)).get(60, TimeUnit.SECONDS);
+        assertEquals(r[0], r[2], "bytes echoed");
+        assertEquals(r[1], r[3], "CRC32 of the echo");
     }
 
     @Test
@@ -171,7 +190,9 @@ class PacketDeviceKernelPeerTest {
         assertEquals(r6[0], r6[2], "bytes echoed over IPv6");
         assertEquals(r6[1], r6[3], "CRC32 of the IPv6 echo");
         long[] k = ((PacketDevice) net.device()).kernelStatistics();
-        System.out.println("af_packet kernel counters: packets " + k[0] + ", ring drops " + k[1] + ", freezes " + k[2]);
+        System.out.println("af_packet kernel counters: packets " + k[0] + ", ring drops " + k[1] + ", freezes " + k[2]
+                + "; transmit drops " + sum(st -> st.queue.transmitDrops()) + ", retransmits " + sum(st -> st.counters.tcpRetransmits)
+                + ", handed between shards " + sum(st -> st.counters.handedOff));
     }
 
     @Test
