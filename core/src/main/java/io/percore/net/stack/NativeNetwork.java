@@ -135,6 +135,9 @@ public final class NativeNetwork implements AutoCloseable {
         if (s == null) {
             return io.percore.core.Future.failed(new IllegalStateException("configureByDhcp() must run on a shard whose stack started"));
         }
+        if (s.dhcp != null) {
+            return io.percore.core.Future.failed(new IllegalStateException("a DHCP client already runs on shard " + id));
+        }
         DhcpClient client = new DhcpClient(s, options);
         s.dhcp = client;
         return client.start().map(lease -> config);

@@ -163,6 +163,12 @@ class PacketDeviceKernelPeerTest {
                 () -> "ping -6 failed; " + counters());
         long replies = sum(s -> s.counters.echoReplies);
         assertTrue(replies >= 6, "echo replies: " + replies);
+        // The round trip shows the receive ring's block retire timer (a lone frame waits for it).
+        Process p = new ProcessBuilder("ip", "netns", "exec", NS_A, "ping", "-q", "-c", "10", "-i", "0.05", "-W", "3",
+                "192.168.78.2").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        System.out.println("af_packet ping: " + out.lines().filter(l -> l.startsWith("rtt")).findFirst().orElse(out));
     }
 
     @Test
