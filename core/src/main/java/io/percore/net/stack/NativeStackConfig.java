@@ -10,7 +10,9 @@ import java.util.List;
 /**
  * Static configuration of the native stack, as the application layer fills it from {@code --network-stack native},
  * {@code --tap-device}, {@code --host-ipv4-addr}, {@code --gw-ipv4-addr}, {@code --netmask-ipv4-addr},
- * {@code --host-ipv6-addr} (with {@code /prefix}) and {@code --mtu}. Immutable; any thread.
+ * {@code --host-ipv6-addr} (with {@code /prefix}), {@code --mtu}, and {@code --dhcp}; an existing interface instead
+ * of a TAP device through {@link #withPacketInterface}. Open the device it names with {@link NativeNetwork#open}.
+ * Immutable; any thread.
  *
  * @param tapDevice         TAP interface name for {@link NativeNetwork#openTap}
  * @param hostIpv4          our IPv4 address, or null for none
