@@ -16,11 +16,18 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class NativeNetwork implements AutoCloseable {
     private final NetDevice device;
-    private final NativeStackConfig config;
+    /** Replaced when DHCP grants or drops a lease; read by any thread. */
+    private volatile NativeStackConfig config;
     private final int shards;
     final long mac;
     final int mtu;
-    final IpAddr ipv4, netmask4, gateway4, ipv6, linkLocal6, gateway6;
+    final IpAddr ipv6, linkLocal6, gateway6;
+    /**
+     * The IPv4 configuration: fixed, or written by the DHCP client on its shard when a lease is granted or lost, and
+     * read by every shard per packet. volatile so the other shards see a new lease without a hand-off (a plain load
+     * on x86 and a load-acquire on arm64).
+     */
+    volatile IpAddr ipv4, netmask4, gateway4;
     final int prefix6;
     /** Per-shard stacks, each slot written and read by its own shard only. */
     final NativeStack[] stacks;
@@ -69,8 +76,8 @@ public final class NativeNetwork implements AutoCloseable {
         if (shards < 1) {
             throw new IllegalArgumentException("need at least one shard");
         }
-        if (config.hostIpv4() == null && config.hostIpv6() == null) {
-            throw new IllegalArgumentException("the native stack needs an IPv4 or IPv6 address");
+        if (config.hostIpv4() == null && config.hostIpv6() == null && !config.dhcp()) {
+            throw new IllegalArgumentException("the native stack needs an IPv4 or IPv6 address, or DHCP");
         }
         return new NativeNetwork(device, config, shards);
     }
@@ -85,12 +92,77 @@ public final class NativeNetwork implements AutoCloseable {
         return create(tap, config, shards);
     }
 
+    /**
+     * Opens the packet device on existing interface {@code config.packetInterface()} with one AF_PACKET socket per
+     * shard in one fanout group and the virtio-net header (checksum offload), in the network
+     * namespace at {@code namespacePath} (null: ours), and builds a network on it. The stack takes the interface's MAC unless {@code config.mac()} names another. Off-shard.
+     */
+    public static NativeNetwork openPacket(NativeStackConfig config, int shards, String namespacePath) {
+        if (config.packetInterface() == null) {
+            throw new IllegalArgumentException("the configuration names no interface for AF_PACKET");
+        }
+        PacketDevice dev = PacketDevice.open(config.packetInterface(), shards, config.mac(), true, namespacePath);
+        try {
+            NativeStackConfig c = config.withMac(dev.macAddress());
+            if (config.mtu() == 0) {
+                c = c.withMtu(Math.max(1280, dev.mtu()));
+            }
+            return create(dev, c, shards);
+        } catch (RuntimeException e) {
+            dev.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the device the configuration names ({@link #openPacket} when it has a packet interface, else
+     * {@link #openTap}) and builds a network on it. Off-shard.
+     */
+    public static NativeNetwork open(NativeStackConfig config, int shards, String namespacePath) {
+        return config.usesPacketDevice() ? openPacket(config, shards, namespacePath) : openTap(config, shards, namespacePath);
+    }
+
+    /**
+     * Runs a DHCPv4 client on the calling shard's stack (started with {@link #startShard()}; the other shards need
+     * not have started yet) and keeps it running, renewing the lease, until that stack stops.
+     *
+     * @return resolved with the configuration the first lease gives (also {@link #config()} from then on); failed
+     * with {@link DhcpClient.NoLeaseException} when no lease came within {@code options.timeout()}
+     */
+    public io.percore.core.Future<NativeStackConfig> configureByDhcp(DhcpClient.Options options) {
+        int id = Shard.currentId();
+        NativeStack s = id < 0 || id >= shards ? null : stacks[id];
+        if (s == null) {
+            return io.percore.core.Future.failed(new IllegalStateException("configureByDhcp() must run on a shard whose stack started"));
+        }
+        if (s.dhcp != null) {
+            return io.percore.core.Future.failed(new IllegalStateException("a DHCP client already runs on shard " + id));
+        }
+        DhcpClient client = new DhcpClient(s, options);
+        s.dhcp = client;
+        return client.start().map(lease -> config);
+    }
+
+    /** Uses {@code lease} (null: drops the IPv4 address). On the DHCP client's shard. */
+    void applyDhcpLease(DhcpClient.Lease lease) {
+        if (lease == null) {
+            ipv4 = null;
+            gateway4 = null;
+            config = config.withIpv4(null, config.netmaskIpv4(), null, config.dnsServers());
+            return;
+        }
+        netmask4 = IpAddr.of(lease.netmask());
+        gateway4 = lease.router() == null ? null : IpAddr.of(lease.router());
+        ipv4 = IpAddr.of(lease.address());
+        config = config.withIpv4(lease.address(), lease.netmask(), lease.router(), lease.dnsServers());
+    }
+
     /** @return the device. */
     public NetDevice device() {
         return device;
     }
 
-    /** @return the configuration. */
+    /** @return the configuration, with the IPv4 address, netmask, gateway and DNS servers of the current DHCP lease. */
     public NativeStackConfig config() {
         return config;
     }

@@ -64,6 +64,8 @@ public final class NativeStack implements NetworkStack {
     long unexpectedFailures;
     /** The last of those, for test messages. */
     RuntimeException lastUnexpected;
+    /** The DHCP client running on this shard, or null. */
+    DhcpClient dhcp;
     private int ipId;
     private boolean readable = true;
     private boolean waiting;
@@ -92,16 +94,25 @@ public final class NativeStack implements NetworkStack {
                 return !readable;
             }
         });
-        if (network.ipv4 != null) {
-            sendArp(1, network.ipv4, 0, network.ipv4); // gratuitous ARP: announce our address
-        }
+        announceIpv4();
         sendRouterSolicitation();
+    }
+
+    /** Sends a gratuitous ARP for our IPv4 address (at start, and when DHCP gave us one). */
+    void announceIpv4() {
+        IpAddr our = network.ipv4;
+        if (our != null && !stopped) {
+            sendArp(1, our, 0, our);
+        }
     }
 
     /** Stops this shard's stack: connections are reset, channels closed, the queue detached. Shard thread. */
     public void stop() {
         if (stopped) {
             return;
+        }
+        if (dhcp != null) {
+            dhcp.stop();
         }
         tcp.stop();
         for (UdpSocket u : udp.values().toArray(UdpSocket[]::new)) {
@@ -321,7 +332,8 @@ public final class NativeStack implements NetworkStack {
             drop(frame, true);
             return;
         }
-        if (network.ipv4 == null) {
+        IpAddr our = network.ipv4;
+        if (our == null) {
             drop(frame, false);
             return;
         }
@@ -329,13 +341,13 @@ public final class NativeStack implements NetworkStack {
         long sha = Bytes.mac(s, ETH + 8);
         IpAddr spa = IpAddr.v4(u32(s, ETH + 14));
         IpAddr tpa = IpAddr.v4(u32(s, ETH + 24));
-        boolean forUs = tpa.equals(network.ipv4);
+        boolean forUs = tpa.equals(our);
         if (!spa.isAny() && sha != network.mac) {
             neighbours.learn(spa, sha, forUs);
         }
         if (!handedIn) {
             if (op == 1 && forUs) {
-                sendArp(2, network.ipv4, sha, spa);
+                sendArp(2, our, sha, spa);
             }
             shareWithOthers(frame, false);
         }
@@ -363,8 +375,9 @@ public final class NativeStack implements NetworkStack {
     void sendNeighbourRequest(IpAddr ip) {
         counters.neighbourRequests++;
         if (!ip.v6()) {
-            if (network.ipv4 != null) {
-                sendArp(1, network.ipv4, 0, ip);
+            IpAddr our = network.ipv4;
+            if (our != null) {
+                sendArp(1, our, 0, ip);
             }
             return;
         }
@@ -415,7 +428,9 @@ public final class NativeStack implements NetworkStack {
         }
         IpAddr dst = IpAddr.v4(u32(s, 16));
         IpAddr src = IpAddr.v4(u32(s, 12));
-        if (network.ipv4 == null || (!dst.equals(network.ipv4) && dst.v4() != -1 && !isSubnetBroadcast(dst))) {
+        IpAddr our = network.ipv4;
+        // Without an address (DHCP still asking) only limited broadcasts are ours.
+        if (our == null ? dst.v4() != -1 : !dst.equals(our) && dst.v4() != -1 && !isSubnetBroadcast(dst, our)) {
             drop(p, false);
             return;
         }
@@ -472,9 +487,9 @@ public final class NativeStack implements NetworkStack {
         }
     }
 
-    private boolean isSubnetBroadcast(IpAddr dst) {
+    private boolean isSubnetBroadcast(IpAddr dst, IpAddr our) {
         int mask = network.netmask4.v4();
-        return (dst.v4() & mask) == (network.ipv4.v4() & mask) && (dst.v4() | mask) == -1;
+        return (dst.v4() & mask) == (our.v4() & mask) && (dst.v4() | mask) == -1;
     }
 
     private int udpOwner(int port) {
@@ -771,11 +786,15 @@ public final class NativeStack implements NetworkStack {
     /** @return the neighbour to send to for {@code dst}, or null when there is no route. */
     IpAddr nextHop(IpAddr dst) {
         if (!dst.v6()) {
-            if (network.ipv4 == null) {
+            IpAddr our = network.ipv4;
+            if (dst.v4() == -1) {
+                return dst; // limited broadcast: on-link, even before DHCP gave us an address
+            }
+            if (our == null) {
                 return null;
             }
             int mask = network.netmask4.v4();
-            if ((dst.v4() & mask) == (network.ipv4.v4() & mask) || dst.v4() == -1) {
+            if ((dst.v4() & mask) == (our.v4() & mask)) {
                 return dst;
             }
             return network.gateway4;

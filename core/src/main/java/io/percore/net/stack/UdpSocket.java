@@ -51,7 +51,9 @@ final class UdpSocket implements UdpChannel {
             return Future.failed(new NetException.SocketClosed("send", local));
         }
         IpAddr dst = IpAddr.of(to.ip());
-        IpAddr src = bound.isAny() || bound.v6() != dst.v6() ? stack.sourceFor(dst) : bound;
+        IpAddr chosen = bound.isAny() || bound.v6() != dst.v6() ? stack.sourceFor(dst) : bound;
+        // A broadcast before we have an address goes out from 0.0.0.0 (a DHCP client's DISCOVER).
+        IpAddr src = chosen == null && !dst.v6() && dst.v4() == -1 ? IpAddr.ANY4 : chosen;
         if (src == null || stack.nextHop(dst) == null) {
             datagram.release();
             return Future.failed(new NetException.Unreachable(0, to, null));

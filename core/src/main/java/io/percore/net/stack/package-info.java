@@ -3,7 +3,8 @@
  * {@link io.percore.net.NetworkStack} API as the kernel's.
  *
  * <h2>Shape</h2>
- * A {@link io.percore.net.stack.NetDevice} (a TAP interface, an in-memory wire, or either wrapped by the
+ * A {@link io.percore.net.stack.NetDevice} (a TAP interface, an existing interface through AF_PACKET rings and a
+ * fanout group ({@link io.percore.net.stack.PacketDevice}), an in-memory wire, or any of them wrapped by the
  * {@link io.percore.net.stack.FaultInjectingDevice}) has one queue per shard. A
  * {@link io.percore.net.stack.NativeNetwork} holds what the shards share (addresses, the flow hash, which shards
  * listen on which port, the SYN cookie secret); each shard runs a {@link io.percore.net.stack.NativeStack} on its
@@ -21,6 +22,11 @@
  * datagrams reach the application as views of those areas. Sent data stays in the application's buffers: segments
  * and retransmissions are views of them gathered behind a header with one {@code writev}. With the virtio-net header
  * the kernel completes checksums and cuts 60 KB segments into MSS-sized ones (TSO), and hands us its large segments.
+ *
+ * <h2>Addresses</h2>
+ * Static ({@link io.percore.net.stack.NativeStackConfig}) or from a DHCPv4 server: the
+ * {@link io.percore.net.stack.DhcpClient} runs on one shard over the stack's own UDP, broadcasting from 0.0.0.0 until
+ * a lease gives the network its address, netmask and gateway, and keeps renewing it.
  *
  * <h2>TCP</h2>
  * RFC 9293 state machine with MSS, window scale, SACK-permitted and timestamp options; SYN cookies once a
