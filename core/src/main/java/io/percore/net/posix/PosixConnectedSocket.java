@@ -13,6 +13,7 @@ import io.percore.net.SocketAddress;
 import io.percore.reactor.PollableFd;
 import io.percore.reactor.ReactorBackend;
 import io.percore.reactor.Readiness;
+import io.percore.reactor.ReceiveStream;
 import io.percore.reactor.SocketOps;
 import io.percore.sys.Errno;
 import io.percore.sys.ErrnoException;
@@ -218,6 +219,9 @@ public final class PosixConnectedSocket implements ConnectedSocket {
         private boolean waiting;
         private int readSize = PosixStack.MIN_READ;
         private final BiConsumer<Integer, Throwable> onReadable = this::readable;
+        /** Completion path: the backend's own receive stream (io_uring multishot receive), made by the first read. */
+        private ReceiveStream stream;
+        private boolean streamAsked;
 
         @Override
         public Future<Buffer> read() {
@@ -234,6 +238,13 @@ public final class PosixConnectedSocket implements ConnectedSocket {
                 return Future.ready(Buffer.empty());
             }
             if (ops != null) {
+                if (!streamAsked) {
+                    streamAsked = true;
+                    stream = ops.receiveStream(pfd);
+                }
+                if (stream != null) {
+                    return readStream();
+                }
                 Promise<Buffer> p = new Promise<>();
                 pending = p;
                 submitRecv();
@@ -355,6 +366,41 @@ public final class PosixConnectedSocket implements ConnectedSocket {
             p.setValue(b);
         }
 
+        /** Completion path with a receive stream: data the backend received ahead is handed over as it is. */
+        private Future<Buffer> readStream() {
+            Future<Buffer> f = stream.read();
+            if (f.isReady() && !f.getNow().isEmpty()) {
+                return f;
+            }
+            Promise<Buffer> p = new Promise<>();
+            pending = p;
+            f.onComplete((b, err) -> streamRead(p, b, err));
+            return p;
+        }
+
+        private void streamRead(Promise<Buffer> p, Buffer b, Throwable err) {
+            if (pending != p || closed || eof) {
+                if (b != null) {
+                    b.release(); // the read was already answered (shut down or closed)
+                }
+                return;
+            }
+            pending = null;
+            if (err != null) {
+                p.setException(failed(err));
+            } else if (b.isEmpty()) {
+                NetException reset = resetInsteadOfEnd();
+                if (reset != null) {
+                    p.setException(reset);
+                    return;
+                }
+                eof = true;
+                p.setValue(b);
+            } else {
+                p.setValue(b);
+            }
+        }
+
         /** Completion path: one recv owning its buffer until it completes. */
         private void submitRecv() {
             int size = readSize;
@@ -426,6 +472,9 @@ public final class PosixConnectedSocket implements ConnectedSocket {
                 return Future.done();
             }
             eof = true;
+            if (stream != null) {
+                stream.close();
+            }
             try {
                 Socket.shutdown(fd, Socket.SHUT_RD);
             } catch (ErrnoException e) {
@@ -441,6 +490,9 @@ public final class PosixConnectedSocket implements ConnectedSocket {
 
         /** The socket closed: a pending read fails. */
         void closed() {
+            if (stream != null) {
+                stream.close(); // drops data received and not read; forget then waits for the kernel
+            }
             Promise<Buffer> p = pending;
             if (p != null) {
                 pending = null;
