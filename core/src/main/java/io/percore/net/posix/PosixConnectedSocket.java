@@ -684,6 +684,14 @@ public final class PosixConnectedSocket implements ConnectedSocket {
             }
             int count = queue.fragmentCount();
             inFlight++;
+            int zeroCopy = ops.zeroCopyThreshold();
+            if (zeroCopy > 0 && queue.fragment(0).length() >= zeroCopy) {
+                // The kernel reads this fragment until its notification, maybe after the queue dropped it: a view
+                // of its own keeps the memory until then.
+                Buffer held = queue.fragment(0).share();
+                ops.sendZeroCopy(pfd, held.segment(), Socket.MSG_NOSIGNAL, held::release).onComplete(onSent);
+                return;
+            }
             if (count == 1) {
                 ops.send(pfd, queue.fragment(0).segment(), Socket.MSG_NOSIGNAL).onComplete(onSent);
                 return;

@@ -25,8 +25,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * handed back by the shard at its next poll (the release wakes it); that path allocates, the shard's own does
  * not.
  *
- * <p><b>Running dry.</b> A receive that finds the ring empty ends with ENOBUFS. Streams that then have no reader
- * waiting register here and are re-armed by {@link #service()} once an eighth of the buffers is back.
+ * <p><b>Running dry.</b> A receive that finds the ring empty ends with ENOBUFS. Its stream registers here and
+ * {@link #service()} re-arms it once buffers are back, or, while the ring stays empty and a reader waits, lets
+ * it receive into the shard's pool.
  */
 final class BufferRing {
     /** The buffer group id the multishot receives name. */
@@ -190,8 +191,11 @@ final class BufferRing {
     }
 
     /**
-     * Once per poll: takes back buffers released on other threads, and re-arms streams that ran dry once an
-     * eighth of the buffers (at least one) is in the ring again. Owner thread.
+     * Once per poll, before the CQ is reaped (so after the tasks that consumed earlier buffers ran): takes back
+     * buffers released on other threads, then re-arms streams that ran dry, first come first served, as many as
+     * there are buffers in the ring. When the ring is still empty, the application holds every buffer (or
+     * streams queue them for readers that do not read): streams whose reader waits then receive into the pool
+     * instead, once, so no reader waits on buffers only it can give back. Owner thread.
      */
     void service() {
         if (!remoteReturns.isEmpty()) {
@@ -201,10 +205,30 @@ final class BufferRing {
                 giveBack(s);
             }
         }
-        if (!waiters.isEmpty() && inRing >= Math.max(1, count / 8)) {
-            // Each re-arm may reap completions that add waiters again: only those present now get a turn.
-            for (int n = waiters.size(); n > 0 && inRing > 0 && !closed; n--) {
-                waiters.poll().buffersAvailable();
+        if (waiters.isEmpty() || closed) {
+            return;
+        }
+        if (inRing > 0) {
+            // Each re-arm may reap completions (and so add waiters): the budget is fixed first.
+            int budget = inRing;
+            while (budget > 0 && !closed && !waiters.isEmpty()) {
+                MultishotRecv w = waiters.poll();
+                if (w.isWaitingForBuffers()) {
+                    w.buffersAvailable();
+                    budget--;
+                }
+            }
+        } else {
+            for (int n = waiters.size(); n > 0 && !closed; n--) {
+                MultishotRecv w = waiters.poll();
+                if (!w.isWaitingForBuffers()) {
+                    continue;
+                }
+                if (w.hasReader()) {
+                    w.fallbackNow();
+                } else {
+                    waiters.add(w);
+                }
             }
         }
     }

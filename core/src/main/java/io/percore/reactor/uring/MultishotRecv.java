@@ -22,8 +22,10 @@ import java.util.ArrayDeque;
  *
  * <p><b>Re-arming.</b> The kernel ends a multishot receive (a completion without CQE_F_MORE) at end of stream,
  * on an error, when the ring is empty (ENOBUFS), or when it chooses to (overflow). Data and ordinary endings
- * re-arm at once; ENOBUFS falls back to the single-shot receive when a reader waits, and otherwise waits in the
- * ring's list until buffers come back.
+ * re-arm at once. After ENOBUFS the stream waits in the ring's list: the next poll re-arms it if buffers came
+ * back (the reader released them in between), and if the ring is still empty while a reader waits (the
+ * application holds every buffer), it falls back to the single-shot receive so that the reader never waits on
+ * buffers only it can return.
  *
  * <p><b>Back-pressure.</b> Data received ahead of the reader queues here. Once the queue holds
  * {@link #QUEUE_LIMIT_BYTES} or a quarter of the ring's buffers, the receive is cancelled and the rest stays in
@@ -90,10 +92,8 @@ final class MultishotRecv implements ReceiveStream {
             if (buffers.available() > 0) {
                 arm();
             } else {
-                fallback();
+                waitForBuffers(); // with a reader waiting: re-armed, or given a fallback, at the next poll
             }
-        } else if (waitingForBuffers) {
-            fallback(); // a reader now waits: do not wait for the ring
         }
         return p;
     }
@@ -113,8 +113,6 @@ final class MultishotRecv implements ReceiveStream {
         }
         if (buffers.available() > 0) {
             arm();
-        } else if (waiter != null) {
-            fallback();
         } else {
             waitForBuffers();
         }
@@ -141,6 +139,23 @@ final class MultishotRecv implements ReceiveStream {
         }
         waitingForBuffers = false;
         resume();
+    }
+
+    /** The ring stays empty while a reader waits (called by {@link BufferRing#service()}): receive into the pool. */
+    void fallbackNow() {
+        if (waitingForBuffers && waiter != null && ended == null) {
+            fallback();
+        }
+    }
+
+    /** @return true while this stream waits in the ring's list. */
+    boolean isWaitingForBuffers() {
+        return waitingForBuffers;
+    }
+
+    /** @return true while a reader waits for data. */
+    boolean hasReader() {
+        return waiter != null;
     }
 
     /** One single-shot RECV into a pool buffer: the ring is empty and a reader waits. */
@@ -220,11 +235,9 @@ final class MultishotRecv implements ReceiveStream {
         if (!more) {
             pausing = false;
             if (dry && ended == null && terminal == null) {
-                if (waiter != null) {
-                    fallback();
-                } else {
-                    waitForBuffers();
-                }
+                // Decided at the next poll, not here: completions are also reaped inside forget's wait, where
+                // allocating a fallback buffer does not belong, and buffers may come back before then.
+                waitForBuffers();
             } else {
                 resume();
             }
