@@ -31,13 +31,17 @@ import java.util.function.BiConsumer;
  * it), and hands it to the caller. On the readiness path a short read means the socket is drained, so the next
  * read waits for readiness before calling recv; the backend remembers readiness that arrived in between. The
  * exception is a readiness report that also carried the peer's FIN (RDHUP) or an error: that condition stays
- * true without a new edge, so the next read calls recv at once.
+ * true without a new edge, so the next read calls recv at once. On the completion path, when the backend offers
+ * a {@link ReceiveStream} (io_uring's multishot receive into provided buffers), reads take the buffers it
+ * received ahead instead, sized by the backend.
  *
  * <p><b>Writing.</b> Writes join one send queue (a {@link Packet} of every fragment not yet taken by the
  * kernel). The first write of a task schedules a send for the end of that task, so the writes a task makes go
  * out together in one {@code sendmsg} of up to {@link MsgHdr#IOV_MAX} fragments. A write's future is ready
  * while the queue holds at most {@link PosixStack#SEND_QUEUE_LIMIT} bytes; beyond, it waits until the kernel has
- * taken enough, which is the back-pressure a writer that waits for its writes obeys.
+ * taken enough, which is the back-pressure a writer that waits for its writes obeys. When the backend offers
+ * zero-copy sends ({@link SocketOps#zeroCopyThreshold()}), a head fragment at least that large goes out alone
+ * that way, a view of it held until the kernel says it is done.
  *
  * <p><b>Failures</b> (a reset, a broken pipe) fail this connection's pending and later operations with the
  * typed {@link NetException}; nothing else is affected.

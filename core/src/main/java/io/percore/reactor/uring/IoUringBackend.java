@@ -107,6 +107,8 @@ public final class IoUringBackend implements ReactorBackend {
 
     private long completions;
     private long earlySubmissions;
+    private long zeroCopySends;
+    private long zeroCopyNotifications;
 
     private IoUringBackend(IoUring ring, EventFd wake) {
         this.ring = ring;
@@ -458,6 +460,7 @@ public final class IoUringBackend implements ReactorBackend {
      */
     private void completeSendZc(PendingOp op, int result, int flags) {
         if ((flags & IoUring.CQE_F_NOTIF) != 0) {
+            zeroCopyNotifications++;
             Runnable done = op.onKernelDone;
             release(op);
             done.run();
@@ -785,6 +788,7 @@ public final class IoUringBackend implements ReactorBackend {
         op.keep = keep;
         op.onKernelDone = onKernelDone;
         stateOf(fd).link(op);
+        zeroCopySends++;
         return op;
     }
 
@@ -812,6 +816,16 @@ public final class IoUringBackend implements ReactorBackend {
     /** @return completions of operations reaped so far. Shard thread. */
     public long completions() {
         return completions;
+    }
+
+    /** @return SEND_ZC operations started so far. Shard thread. */
+    public long zeroCopySends() {
+        return zeroCopySends;
+    }
+
+    /** @return SEND_ZC notifications (the kernel done with a buffer) reaped so far. Shard thread. */
+    public long zeroCopyNotifications() {
+        return zeroCopyNotifications;
     }
 
     /** @return how many times a full SQ made the backend submit before the end of the turn. Shard thread. */

@@ -217,6 +217,29 @@ class IoUringReceiveStreamStackTest {
     }
 
     @Test
+    void zeroCopySendsCarryLargeWritesIntact() throws Exception {
+        smp.invokeOnAllExternal(id -> {
+            backend().setZeroCopyThreshold(16 << 10);
+            return Future.done();
+        }).get(10, TimeUnit.SECONDS);
+        try {
+            long total = 8L << 20;
+            long[] r = transfer(total);
+            assertEquals(total, r[0]);
+            assertEquals(r[2], r[1], "checksums match");
+            long[] zc = on(1, () -> new long[] {backend().zeroCopySends(), backend().zeroCopyNotifications(),
+                backend().pendingOperations()});
+            assertTrue(zc[0] >= 1, "the client's 64 KiB writes went out with SEND_ZC");
+            assertTrue(zc[1] >= 1, "notifications arrived");
+        } finally {
+            smp.invokeOnAllExternal(id -> {
+                backend().setZeroCopyThreshold(0);
+                return Future.done();
+            }).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aReaderSlowerThanItsSenderHoldsABoundedShareOfTheRing() throws Exception {
         long total = 16L << 20;
         SocketAddress at = listen();

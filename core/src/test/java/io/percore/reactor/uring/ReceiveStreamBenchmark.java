@@ -34,7 +34,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code multishot+zc}: the same with SEND_ZC for writes of 16 KiB and more.</li>
  * </ul>
  * Workloads: a bulk transfer (client writes 64 KiB buffers, server drains to end of stream; MiB/s) and a
- * ping-pong of 64-byte messages on one connection (round trips per second). Prints the median of each.
+ * ping-pong of 64-byte messages on one connection (round trips per second). Beside the rates, which a loaded
+ * machine distorts, it prints what each workload cost the two shard threads in CPU time (user and system, so
+ * the kernel's receive and send work done in their io_uring_enter counts): CPU-ns per KiB transferred and
+ * CPU-µs per round trip. Prints the median of each.
  *
  * <p>Run: {@code java -cp core/target/classes:core/target/test-classes:DEPS --enable-native-access=ALL-UNNAMED
  * io.percore.reactor.uring.ReceiveStreamBenchmark [rounds] [bulkMiB] [pingSeconds]}.
@@ -51,7 +54,8 @@ public final class ReceiveStreamBenchmark {
         long bulk = (args.length > 1 ? Long.parseLong(args[1]) : 512) << 20;
         double pingSeconds = args.length > 2 ? Double.parseDouble(args[2]) : 2;
         ReactorConfig d = ReactorConfig.defaults();
-        ReactorConfig config = new ReactorConfig(d.taskQuotaNanos(), d.idlePollNanos(), d.pollMode(),
+        // No idle spinning: shards sleep as soon as they have nothing to do, so their CPU time is the work's.
+        ReactorConfig config = new ReactorConfig(d.taskQuotaNanos(), 0, false,
                 d.blockedNotifyNanos(), "io_uring", d.memoryPerShard());
         smp = Smp.start(SmpConfig.of(2, config), r -> {});
         try {
@@ -63,9 +67,13 @@ public final class ReceiveStreamBenchmark {
             String[] configs = {"single", "multishot", "multishot+zc"};
             Map<String, List<Double>> bulkResults = new LinkedHashMap<>();
             Map<String, List<Double>> pingResults = new LinkedHashMap<>();
+            Map<String, List<Double>> bulkCpu = new LinkedHashMap<>();
+            Map<String, List<Double>> pingCpu = new LinkedHashMap<>();
             for (String c : configs) {
                 bulkResults.put(c, new ArrayList<>());
                 pingResults.put(c, new ArrayList<>());
+                bulkCpu.put(c, new ArrayList<>());
+                pingCpu.put(c, new ArrayList<>());
             }
             configure("multishot"); // warm-up, not counted
             bulk(bulk / 4);
@@ -73,22 +81,44 @@ public final class ReceiveStreamBenchmark {
             for (int r = 0; r < rounds; r++) {
                 for (String c : configs) {
                     configure(c);
+                    long cpu0 = shardCpuNanos();
                     double mibs = bulk(bulk);
+                    long cpu1 = shardCpuNanos();
                     double rtts = ping(pingSeconds);
+                    long cpu2 = shardCpuNanos();
+                    double bulkNsPerKiB = (cpu1 - cpu0) / (bulk / 1024.0);
+                    double pingUsPerTrip = (cpu2 - cpu1) / 1000.0 / (rtts * lastPingSeconds);
                     bulkResults.get(c).add(mibs);
                     pingResults.get(c).add(rtts);
-                    System.out.printf(Locale.ROOT, "round %d %-13s bulk %8.0f MiB/s   ping-pong %8.0f round trips/s%n",
-                            r + 1, c, mibs, rtts);
+                    bulkCpu.get(c).add(bulkNsPerKiB);
+                    pingCpu.get(c).add(pingUsPerTrip);
+                    System.out.printf(Locale.ROOT, "round %d %-13s bulk %6.0f MiB/s %6.0f CPU-ns/KiB   ping-pong %7.0f "
+                            + "round trips/s %6.1f CPU-us/trip%n", r + 1, c, mibs, bulkNsPerKiB, rtts, pingUsPerTrip);
                 }
             }
             System.out.println(describe());
             for (String c : configs) {
-                System.out.printf(Locale.ROOT, "median %-13s bulk %8.0f MiB/s   ping-pong %8.0f round trips/s%n", c,
-                        median(bulkResults.get(c)), median(pingResults.get(c)));
+                System.out.printf(Locale.ROOT, "median %-13s bulk %6.0f MiB/s %6.0f CPU-ns/KiB   ping-pong %7.0f "
+                        + "round trips/s %6.1f CPU-us/trip%n", c, median(bulkResults.get(c)), median(bulkCpu.get(c)),
+                        median(pingResults.get(c)), median(pingCpu.get(c)));
             }
         } finally {
             smp.stop();
         }
+    }
+
+    /** Seconds the last ping-pong actually ran. */
+    private static double lastPingSeconds;
+
+    /** @return CPU time (user and system) both shard threads have used so far: what the work cost, load or not. */
+    private static long shardCpuNanos() throws Exception {
+        long total = 0;
+        for (int shard = 0; shard < 2; shard++) {
+            total += smp.submitExternal(shard, () -> Future.ready(
+                    java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime()))
+                    .get(10, TimeUnit.SECONDS);
+        }
+        return total;
     }
 
     private static String describe() throws Exception {
@@ -211,7 +241,8 @@ public final class ReceiveStreamBenchmark {
                     }
                     trips++;
                 }
-                double r = trips / ((System.nanoTime() - t0) / 1e9);
+                lastPingSeconds = (System.nanoTime() - t0) / 1e9;
+                double r = trips / lastPingSeconds;
                 Async.await(c.output().close());
                 Async.await(c.input().read()).release();
                 Async.await(c.close());
