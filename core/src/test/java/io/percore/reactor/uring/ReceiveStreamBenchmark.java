@@ -96,6 +96,11 @@ public final class ReceiveStreamBenchmark {
                             + "round trips/s %6.1f CPU-us/trip%n", r + 1, c, mibs, bulkNsPerKiB, rtts, pingUsPerTrip);
                 }
             }
+            for (String c : new String[] {"single", "multishot"}) {
+                configure(c);
+                System.out.printf(Locale.ROOT, "idle %-13s %d connections with a read pending hold %.1f MiB of the "
+                        + "server shard's pool%n", c, IDLE_CONNECTIONS, idlePoolBytes() / (1024.0 * 1024.0));
+            }
             System.out.println(describe());
             for (String c : configs) {
                 System.out.printf(Locale.ROOT, "median %-13s bulk %6.0f MiB/s %6.0f CPU-ns/KiB   ping-pong %7.0f "
@@ -104,6 +109,56 @@ public final class ReceiveStreamBenchmark {
             }
         } finally {
             smp.stop();
+        }
+    }
+
+    private static final int IDLE_CONNECTIONS = 1000;
+
+    /**
+     * Opens {@link #IDLE_CONNECTIONS} connections whose server side waits in a read with no data coming.
+     *
+     * @return how much more of the server shard's pool is in use while they wait than before
+     */
+    private static long idlePoolBytes() throws Exception {
+        SocketAddress at = listen();
+        try {
+            long before = on(0, () -> io.percore.memory.MemoryPool.current().used());
+            List<ConnectedSocket> servers = new ArrayList<>();
+            CompletableFuture<Void> accepted = start(0, () -> {
+                for (int i = 0; i < IDLE_CONNECTIONS; i++) {
+                    ConnectedSocket s = Async.await(server.accept()).socket();
+                    servers.add(s);
+                    s.input().read().ignoreFailure();
+                }
+                return null;
+            });
+            List<ConnectedSocket> clients = on(1, () -> {
+                List<ConnectedSocket> cs = new ArrayList<>();
+                for (int i = 0; i < IDLE_CONNECTIONS; i++) {
+                    cs.add(Async.await(stack().connect(at)));
+                }
+                return cs;
+            });
+            accepted.get(60, TimeUnit.SECONDS);
+            long during = on(0, () -> {
+                Async.sleep(Duration.ofMillis(200));
+                return io.percore.memory.MemoryPool.current().used();
+            });
+            on(0, () -> {
+                for (ConnectedSocket s : servers) {
+                    Async.await(s.close());
+                }
+                return null;
+            });
+            on(1, () -> {
+                for (ConnectedSocket c : clients) {
+                    Async.await(c.close());
+                }
+                return null;
+            });
+            return during - before;
+        } finally {
+            closeServer();
         }
     }
 
