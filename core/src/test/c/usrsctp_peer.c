@@ -2,16 +2,19 @@
  * usrsctp peer for percore's SCTP interoperability tests and benchmark (test tooling, built by the tests with
  * gcc against Debian's libusrsctp-dev; not part of the percore build).
  *
- *   usrsctp_peer server <local-udp-port|0> <ip> <sctp-port>
- *       echo server: every message goes back on its stream with its PPID and unordered flag.
- *   usrsctp_peer client <local-udp-port|0> <remote-udp-port|0> <ip> <sctp-port> <count> <streams>
+ *   usrsctp_peer server <local-udp-port|0> <ip>[,<ip>...] <sctp-port>
+ *       echo server: every message goes back on its stream with its PPID and unordered flag. Several addresses
+ *       make it multi-homed (bound with usrsctp_bindx; the socket's family is the first address's).
+ *   usrsctp_peer client <local-udp-port|0> <remote-udp-port|0> <ip> <sctp-port> <count> <streams> [hold-ms]
  *       sends <count> messages of the shared pattern (see msg_* below and InteropPattern.java) and checks the
- *       echoes: content, stream, PPID, flag, exactly once, per-stream order for ordered ones. Prints OK or FAIL.
+ *       echoes: content, stream, PPID, flag, exactly once, per-stream order for ordered ones. Prints OK or FAIL,
+ *       then keeps the association up for hold-ms (default 0) before closing it.
  *   usrsctp_peer pingpong <local-udp-port|0> <remote-udp-port|0> <ip> <sctp-port> <count> <size>
  *   usrsctp_peer bulk <local-udp-port|0> <remote-udp-port|0> <ip> <sctp-port> <count> <size>
  *       benchmark clients: 1 outstanding message at a time (prints p50/p99 in us and msg/s), or <count> one-way
  *       messages then one echo as an end marker (prints msg/s).
  * Port 0 for the UDP port means raw IP (protocol 132, needs root). Checksums are computed on loopback too.
+ * Addresses are IPv4 or IPv6 literals (an IPv6 one contains ':').
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,8 +48,8 @@ static void die(const char *what) {
     exit(1);
 }
 
-static struct socket *make_socket(void) {
-    struct socket *s = usrsctp_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
+static struct socket *make_socket(int family) {
+    struct socket *s = usrsctp_socket(family, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
     if (!s) die("usrsctp_socket");
     struct sctp_initmsg init = {0};
     init.sinit_num_ostreams = 16;
@@ -71,8 +74,8 @@ static void start(int local_udp_port) {
 static ssize_t recv_msg(struct socket *s, uint8_t *buf, struct sctp_rcvinfo *info) {
     size_t got = 0;
     for (;;) {
-        socklen_t infolen = sizeof *info, fromlen = sizeof(struct sockaddr_in);
-        struct sockaddr_in from;
+        socklen_t infolen = sizeof *info, fromlen = sizeof(struct sockaddr_storage);
+        struct sockaddr_storage from;
         unsigned int infotype = 0;
         int flags = 0;
         ssize_t n = usrsctp_recvv(s, buf + got, MAX_MSG + 1 - got, (struct sockaddr *) &from, &fromlen, info,
@@ -101,19 +104,42 @@ static void send_msg(struct socket *s, const uint8_t *buf, size_t len, int sid, 
     }
 }
 
-static struct sockaddr_in addr_of(const char *ip, int port) {
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t) port);
-    if (inet_pton(AF_INET, ip, &a.sin_addr) != 1) die("address");
-    return a;
+static int family_of(const char *ip) { return strchr(ip, ':') ? AF_INET6 : AF_INET; }
+
+/* Fills *out with ip (IPv4 or IPv6 literal) and port; returns the sockaddr's length. */
+static socklen_t addr_of(const char *ip, int port, struct sockaddr_storage *out) {
+    memset(out, 0, sizeof *out);
+    if (family_of(ip) == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *) out;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t) port);
+        if (inet_pton(AF_INET6, ip, &a->sin6_addr) != 1) die("address");
+        return sizeof *a;
+    }
+    struct sockaddr_in *a = (struct sockaddr_in *) out;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t) port);
+    if (inet_pton(AF_INET, ip, &a->sin_addr) != 1) die("address");
+    return sizeof *a;
 }
 
-static int run_server(int udp, const char *ip, int port) {
+static int run_server(int udp, const char *ips, int port) {
     start(udp);
-    struct socket *l = make_socket();
-    struct sockaddr_in a = addr_of(ip, port);
-    if (usrsctp_bind(l, (struct sockaddr *) &a, sizeof a) < 0) die("bind");
+    char list[512];
+    snprintf(list, sizeof list, "%s", ips);
+    char *save = NULL;
+    struct socket *l = NULL;
+    for (char *ip = strtok_r(list, ",", &save); ip; ip = strtok_r(NULL, ",", &save)) {
+        struct sockaddr_storage a;
+        socklen_t len = addr_of(ip, port, &a);
+        if (!l) {
+            l = make_socket(family_of(ip));
+            if (usrsctp_bind(l, (struct sockaddr *) &a, len) < 0) die("bind");
+        } else if (usrsctp_bindx(l, (struct sockaddr *) &a, 1, SCTP_BINDX_ADD_ADDR) < 0) {
+            die("bindx");
+        }
+    }
+    if (!l) die("no address");
     if (usrsctp_listen(l, 8) < 0) die("listen");
     printf("READY\n");
     fflush(stdout);
@@ -132,16 +158,17 @@ static int run_server(int udp, const char *ip, int port) {
 }
 
 static struct socket *connect_to(int remote_udp, const char *ip, int port) {
-    struct socket *s = make_socket();
+    struct socket *s = make_socket(family_of(ip));
     if (remote_udp) {
         struct sctp_udpencaps enc;
         memset(&enc, 0, sizeof enc);
-        enc.sue_address.ss_family = AF_INET;
+        enc.sue_address.ss_family = (sa_family_t) family_of(ip);
         enc.sue_port = htons((uint16_t) remote_udp);
         if (usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &enc, sizeof enc) < 0) die("encaps");
     }
-    struct sockaddr_in a = addr_of(ip, port);
-    if (usrsctp_connect(s, (struct sockaddr *) &a, sizeof a) < 0) die("connect");
+    struct sockaddr_storage a;
+    socklen_t len = addr_of(ip, port, &a);
+    if (usrsctp_connect(s, (struct sockaddr *) &a, len) < 0) die("connect");
     return s;
 }
 
@@ -192,7 +219,7 @@ static void *check_echoes(void *arg) {
     return NULL;
 }
 
-static int run_client(int udp, int remote_udp, const char *ip, int port, long count, int streams) {
+static int run_client(int udp, int remote_udp, const char *ip, int port, long count, int streams, long hold_ms) {
     start(udp);
     struct socket *s = connect_to(remote_udp, ip, port);
     struct checker c = {s, count, streams, NULL, 0};
@@ -214,6 +241,10 @@ static int run_client(int udp, int remote_udp, const char *ip, int port, long co
     }
     printf("OK %ld messages %ld bytes\n", c.received, bytes);
     fflush(stdout);
+    if (hold_ms > 0) {
+        struct timespec hold = {hold_ms / 1000, (hold_ms % 1000) * 1000000L};
+        nanosleep(&hold, NULL);
+    }
     usrsctp_close(s);
     return 0;
 }
@@ -278,8 +309,9 @@ static int run_bench(int pingpong, int udp, int remote_udp, const char *ip, int 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc == 5 && !strcmp(argv[1], "server")) return run_server(atoi(argv[2]), argv[3], atoi(argv[4]));
-    if (argc == 8 && !strcmp(argv[1], "client"))
-        return run_client(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), atol(argv[6]), atoi(argv[7]));
+    if ((argc == 8 || argc == 9) && !strcmp(argv[1], "client"))
+        return run_client(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), atol(argv[6]), atoi(argv[7]),
+                          argc == 9 ? atol(argv[8]) : 0);
     if (argc == 8 && (!strcmp(argv[1], "pingpong") || !strcmp(argv[1], "bulk")))
         return run_bench(!strcmp(argv[1], "pingpong"), atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]),
                          atol(argv[6]), (size_t) atol(argv[7]));

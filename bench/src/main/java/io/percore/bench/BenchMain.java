@@ -52,7 +52,7 @@ public final class BenchMain {
         if (mode == null) {
             return usage(out, "no benchmark named");
         }
-        if (!List.of("futures", "smp", "counters", "io", "sctp", "http").contains(mode)) {
+        if (!List.of("futures", "smp", "counters", "io", "sctp", "http", "tcp", "native").contains(mode)) {
             return usage(out, "unknown benchmark '" + mode + "'");
         }
         Report report = new Report(out);
@@ -66,6 +66,8 @@ public final class BenchMain {
             case "io" -> io.percore.bench.io.IoBench.run(quick, out, report::figure);
             case "sctp" -> io.percore.bench.sctp.SctpBench.run(quick, report);
             case "http" -> io.percore.bench.http.HttpBench.run(quick, report);
+            case "tcp" -> io.percore.bench.tcp.TcpBench.run(quick, report);
+            case "native" -> io.percore.bench.nativestack.NativeBench.run(quick, report);
             default -> CountersBench.run(quick, report);
         }
         report.line("took %.1f s; medians of interleaved rounds below", (System.nanoTime() - t0) / 1e9);
@@ -75,13 +77,15 @@ public final class BenchMain {
 
     private static int usage(PrintStream out, String problem) {
         out.println("percore bench: " + problem);
-        out.println("usage: percore bench futures|smp|counters|io|sctp|http [--quick]");
+        out.println("usage: percore bench futures|smp|counters|io|sctp|http|tcp|native [--quick]");
         out.println("  futures   future chains vs CompletableFuture; Async.await vs flatMap");
         out.println("  smp       cross-shard round trip and throughput vs ThreadPoolExecutor and JCTools");
         out.println("  counters  a shared counter under locks and atomics vs per-shard counters");
         out.println("  io        io_tester vs fio: random 4 KiB reads at QD 1/8/32, sequential 128 KiB (2 GiB file)");
         out.println("  sctp      SCTP over UDP: percore to percore vs usrsctp to usrsctp (ping-pong, bulk)");
         out.println("  http      wrk against percore httpd, Netty, Vert.x and the JDK HttpServer (needs wrk, taskset)");
+        out.println("  tcp       64-byte TCP ping-pong, 64 connections: percore echo vs Netty echo (needs taskset; strace)");
+        out.println("  native    echo over the native stack on TAP vs the POSIX stack on veth (root; namespaces of its own)");
         return 2;
     }
 }

@@ -13,6 +13,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
@@ -20,7 +21,8 @@ import picocli.CommandLine.TypeConversionException;
  * The start-up options every percore program takes, named and defaulted as Seastar users know them
  * ({@code --smp}, {@code --cpuset}, {@code --memory}, {@code --reactor-backend}, {@code --task-quota-ms},
  * {@code --idle-poll-time-us}, {@code --poll-mode}, {@code --overprovisioned},
- * {@code --blocked-reactor-notify-ms}, {@code --help}, {@code --version}).
+ * {@code --blocked-reactor-notify-ms}, {@code --help}, {@code --version}), and the network options of
+ * {@link NetworkOptions} ({@code --network-stack posix|native} and the native stack's addresses).
  *
  * <p>{@link AppTemplate} fills an instance from the command line; the getters report what the user wrote (empty
  * when an option was left out) and {@link #resolve(List, long)} turns it into the {@link SmpConfig} the shards
@@ -76,6 +78,9 @@ public final class AppOptions {
                     + "(milliseconds). Default: ${DEFAULT-VALUE}.")
     private long blockedReactorNotifyMs = 25;
 
+    @Mixin
+    private NetworkOptions network = new NetworkOptions();
+
     /** A CPU list as parsed from {@code --cpuset}; a type of its own so picocli takes it as one value. */
     record CpuList(List<Integer> cpus) {}
 
@@ -100,6 +105,11 @@ public final class AppOptions {
     /** @return the reactor backend's name (validated against {@link ReactorBackends#AVAILABLE}). */
     public String reactorBackend() {
         return reactorBackend;
+    }
+
+    /** @return the network options ({@code --network-stack} and the native stack's). */
+    public NetworkOptions network() {
+        return network;
     }
 
     /** @return the task quota in milliseconds. */

@@ -47,6 +47,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * exit code {@value #EXIT_USAGE} and one line on stderr, before any shard starts. {@code --help} and
  * {@code --version} print to stdout and exit 0.
  *
+ * <p><b>Network stack.</b> Under {@code --network-stack native} ({@link NetworkOptions}) the template opens the TAP
+ * device before the shards start, starts the native stack on every shard and installs it, so
+ * {@link io.percore.net.Network#stack()} returns it to the program; after the program it stops the stacks (resetting
+ * what is still open), then the shards, then closes the device. The program's code is the same on either stack.
+ *
  * <p><b>Running.</b> The shards start with the resolved {@link SmpConfig}; the main function runs on shard 0 and
  * returns a future of the exit code. When it completes the shards stop, last first, and the program exits with
  * that code; a failed future is logged and exits {@value #EXIT_FAILURE}.
@@ -251,6 +256,7 @@ public final class AppTemplate {
                 return 0;
             }
             config = options.resolve();
+            options.network().check();
         } catch (IllegalArgumentException e) {
             err.println(name + ": " + e.getMessage() + (e instanceof UsageException ? " (see --help)" : ""));
             err.flush();
@@ -300,14 +306,40 @@ public final class AppTemplate {
     }
 
     private int runApp(SmpConfig config, Function<AppContext, Future<Integer>> main) {
+        NativeStackRunner nativeStack = null;
+        if (options.network().isNative()) {
+            // Before the shards: a TAP the process may not open ends the program before anything runs.
+            try {
+                nativeStack = NativeStackRunner.open(options.network().nativeConfig(), config.shards());
+            } catch (RuntimeException e) {
+                LOG.error("{} could not open TAP device {} for the native stack: {}", name,
+                        options.network().nativeConfig().tapDevice(), e.toString());
+                return EXIT_FAILURE;
+            }
+        }
         Smp started;
         try {
             started = Smp.start(config, r -> {});
         } catch (RuntimeException e) {
             LOG.error("{} could not start its shards: {}", name, e.getMessage(), e);
+            if (nativeStack != null) {
+                nativeStack.close();
+            }
             return EXIT_FAILURE;
         }
         smp = started;
+        if (nativeStack != null) {
+            try {
+                nativeStack.start(started, stopTimeout);
+            } catch (Exception e) {
+                LOG.error("{} could not start the native stack: {}", name, e.toString(), e);
+                boolean stopped = nativeStack.stop(started, stopTimeout);
+                if (stopShards(started) && stopped) {
+                    nativeStack.close();
+                }
+                return EXIT_FAILURE;
+            }
+        }
         LOG.info("{}: {} shard(s), {} memory each ({} in all)", name, config.shards(),
                 Sizes.format(config.reactor().memoryPerShard()),
                 Sizes.format(config.reactor().memoryPerShard() * config.shards()));
@@ -323,8 +355,12 @@ public final class AppTemplate {
             });
             code = awaitProgram(result);
         } finally {
-            if (!stopShards(started)) {
+            // The program has finished with its connections; the stacks go before the shards that poll them.
+            boolean stacksStopped = nativeStack == null || nativeStack.stop(started, stopTimeout);
+            if (!stopShards(started) || !stacksStopped) {
                 code = EXIT_FAILURE;
+            } else if (nativeStack != null) {
+                nativeStack.close();
             }
         }
         return code;

@@ -7,7 +7,10 @@
  * ({@link io.percore.app.AppOptions}) keep Seastar's names — {@code --smp}, {@code --cpuset}, {@code --memory},
  * {@code --reactor-backend}, {@code --task-quota-ms}, {@code --idle-poll-time-us}, {@code --poll-mode},
  * {@code --overprovisioned}, {@code --blocked-reactor-notify-ms} — so people who run Seastar services need not
- * learn new ones; programs add their own through picocli-annotated objects.
+ * learn new ones; programs add their own through picocli-annotated objects. {@code --network-stack posix|native}
+ * ({@link io.percore.app.NetworkOptions}) picks the network stack the same way: under {@code native} the template
+ * opens the TAP device, starts percore's own TCP/IP on every shard and installs it behind
+ * {@link io.percore.net.Network#stack()}, so a program's code does not change with the stack.
  *
  * <p>The contract a program relies on: the command line is checked completely before any thread starts (a bad
  * option costs one line on stderr and exit code 2, never a stack trace); the program's function runs on shard 0

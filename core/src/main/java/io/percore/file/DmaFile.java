@@ -154,20 +154,10 @@ public final class DmaFile {
      *         {@link #alignment()} says
      */
     public Future<Integer> read(long position, Buffer buffer, IoClass ioClass) {
-        assert owner.isOwnerThread() : "DmaFile of shard " + owner.shardId() + " used on " + Thread.currentThread().getName();
-        if (closed) {
-            return Future.failed(closedError("read"));
-        }
-        if (!readable) {
-            return Future.failed(new IllegalStateException(path + " was opened write-only; it cannot be read"));
-        }
         MemorySegment seg = buffer.segment();
-        MisalignedIoException bad = misaligned("read", position, seg, alignment.read());
-        if (bad != null) {
-            return Future.failed(bad);
-        }
-        if (seg.byteSize() == 0) {
-            return Future.ready(0);
+        RuntimeException refused = refusal(false, position, seg);
+        if (refused != null || seg.byteSize() == 0) {
+            return refused != null ? Future.failed(refused) : Future.ready(0);
         }
         Buffer hold = buffer.share();
         pending++;
@@ -193,24 +183,28 @@ public final class DmaFile {
      *         {@link NoSpaceException} when the device is full
      */
     public Future<Integer> write(long position, Buffer buffer, IoClass ioClass) {
-        assert owner.isOwnerThread() : "DmaFile of shard " + owner.shardId() + " used on " + Thread.currentThread().getName();
-        if (closed) {
-            return Future.failed(closedError("write"));
-        }
-        if (!writable) {
-            return Future.failed(new IllegalStateException(path + " was opened read-only; it cannot be written"));
-        }
         MemorySegment seg = buffer.segment();
-        MisalignedIoException bad = misaligned("write", position, seg, alignment.write());
-        if (bad != null) {
-            return Future.failed(bad);
-        }
-        if (seg.byteSize() == 0) {
-            return Future.ready(0);
+        RuntimeException refused = refusal(true, position, seg);
+        if (refused != null || seg.byteSize() == 0) {
+            return refused != null ? Future.failed(refused) : Future.ready(0);
         }
         Buffer hold = buffer.share();
         pending++;
         return settle(writeRest(ioClass, position, seg, 0), hold);
+    }
+
+    /** @return why a read or write of {@code seg} at {@code position} may not go, or null when it may. Shard thread. */
+    private RuntimeException refusal(boolean write, long position, MemorySegment seg) {
+        assert owner.isOwnerThread() : "DmaFile of shard " + owner.shardId() + " used on " + Thread.currentThread().getName();
+        String op = write ? "write" : "read";
+        if (closed) {
+            return closedError(op);
+        }
+        if (write ? !writable : !readable) {
+            return new IllegalStateException(path + " was opened " + (write ? "read-only; it cannot be written"
+                    : "write-only; it cannot be read"));
+        }
+        return misaligned(op, position, seg, write ? alignment.write() : alignment.read());
     }
 
     private Future<Integer> writeRest(IoClass c, long position, MemorySegment seg, int done) {

@@ -9,14 +9,16 @@ import java.util.List;
  * created on first use over the shard's reactor backend. Code that runs on every shard (a server started with
  * {@code Smp.invokeOnAll}) calls it on each and gets each shard's stack.
  *
- * <p>The POSIX stack (the kernel's TCP/IP, driven by the reactor backend) is the one this build has; the native
- * stack joins here under {@code --network-stack native}.
+ * <p>By default a shard gets the POSIX stack (the kernel's TCP/IP, driven by the reactor backend), created on first
+ * use. Under {@code --network-stack native} the application template starts the native stack
+ * ({@code io.percore.net.stack}) on every shard before the program runs and {@link #install installs} it, so the
+ * same program code runs on either stack.
  */
 public final class Network {
     private Network() {}
 
     /** Names of the stacks this build offers, for {@code --network-stack}. */
-    public static final List<String> AVAILABLE = List.of("posix");
+    public static final List<String> AVAILABLE = List.of("posix", "native");
 
     /** One stack per shard thread; a shard thread runs one reactor for its whole life. */
     private static final ThreadLocal<NetworkStack> STACKS = new ThreadLocal<>();
@@ -53,5 +55,31 @@ public final class Network {
             STACKS.set(s);
         }
         return s;
+    }
+
+    /**
+     * Makes {@code stack} the calling shard's stack: {@link #stack()} returns it from now on. The application
+     * template calls it on every shard for {@code --network-stack native}, before the program's first call.
+     *
+     * @throws IllegalStateException off a shard thread, or when the shard already has a stack (a program that
+     *                               took the POSIX stack must not silently switch halfway)
+     */
+    public static void install(NetworkStack stack) {
+        if (Shard.current() == null) {
+            throw new IllegalStateException("a network stack belongs to a shard; install it on a shard thread");
+        }
+        NetworkStack old = STACKS.get();
+        if (old != null && old != stack) {
+            throw new IllegalStateException("this shard already uses the " + old.name() + " stack");
+        }
+        STACKS.set(java.util.Objects.requireNonNull(stack));
+    }
+
+    /**
+     * Forgets the calling shard's stack (the next {@link #stack()} creates a POSIX one); the caller stops the stack
+     * itself. Shard thread; a no-op when the shard has none.
+     */
+    public static void uninstall() {
+        STACKS.remove();
     }
 }

@@ -1,12 +1,15 @@
 package io.percore.sctp;
 
+import io.percore.memory.Buffer;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
  * One chunk of an SCTP packet (RFC 9260 section 3.3), decoded. Every type RFC 9260 defines has its own record;
  * I-DATA and FORWARD-TSN are decoded so that they can be recognised and skipped, and any other type becomes
  * {@link Unknown}, whose type's two high bits say what the receiver does with it ({@link #action(int)}).
- * Immutable records; any thread (byte arrays are not copied: do not change them).
+ * Immutable records; any thread (byte arrays are not copied: do not change them), except {@link Data}, whose
+ * payload is a {@link Buffer} of one shard.
  */
 public sealed interface Chunk {
     /** Chunk type numbers. */
@@ -45,10 +48,18 @@ public sealed interface Chunk {
      * @param begin     B bit: first fragment
      * @param end       E bit: last fragment
      * @param immediate I bit: the sender asks for an immediate SACK
-     * @param payload   user data, at least one byte when valid
+     * @param payload   user data, at least one byte when valid: a view the chunk does not own (a decoded
+     *                  chunk's view is released by whoever decoded the packet, see {@link SctpCodec#decode})
      */
     record Data(int tsn, int stream, int ssn, int ppid, boolean unordered, boolean begin, boolean end,
-                boolean immediate, byte[] payload) implements Chunk {
+                boolean immediate, Buffer payload) implements Chunk {
+        /** A chunk whose payload views {@code payload} in place (heap memory, nothing to release). */
+        public Data(int tsn, int stream, int ssn, int ppid, boolean unordered, boolean begin, boolean end,
+                    boolean immediate, byte[] payload) {
+            this(tsn, stream, ssn, ppid, unordered, begin, end, immediate,
+                    Buffer.wrap(MemorySegment.ofArray(payload), null));
+        }
+
         public int type() {
             return DATA;
         }

@@ -91,7 +91,19 @@ public record Param(int type, byte[] value) {
 
     /** @return the Supported Address Types parameter listing IPv4 and, when asked, IPv6. */
     public static Param supportedAddressTypes(boolean ipv6) {
-        byte[] v = ipv6 ? new byte[] {0, IPV4_ADDRESS, 0, IPV6_ADDRESS} : new byte[] {0, IPV4_ADDRESS};
+        return supportedAddressTypes(true, ipv6);
+    }
+
+    /**
+     * @return the Supported Address Types parameter listing the families asked for (at least one)
+     * @throws IllegalArgumentException when neither is asked for
+     */
+    public static Param supportedAddressTypes(boolean ipv4, boolean ipv6) {
+        if (!ipv4 && !ipv6) {
+            throw new IllegalArgumentException("no address family");
+        }
+        byte[] v = ipv4 && ipv6 ? new byte[] {0, IPV4_ADDRESS, 0, IPV6_ADDRESS}
+                : new byte[] {0, ipv4 ? (byte) IPV4_ADDRESS : (byte) IPV6_ADDRESS};
         return new Param(SUPPORTED_ADDRESS_TYPES, v);
     }
 

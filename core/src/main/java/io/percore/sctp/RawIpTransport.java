@@ -7,17 +7,21 @@ import java.net.InetAddress;
 /**
  * SCTP directly over IP (protocol 132) through a raw socket, as real 5G peers speak it; needs CAP_NET_RAW. Every
  * raw SCTP socket of the host receives every SCTP packet, so the stack ignores packets to ports it does not own.
- * IPv4 raw sockets deliver the IP header first: it is skipped here. Owner shard only.
+ * IPv4 raw sockets deliver the IP header first: it is skipped here. IPv6 raw sockets deliver the payload alone
+ * (the IPv6 header and its extension headers stay in the kernel). The SCTP checksum (CRC32c) covers no
+ * pseudo-header, so the same packet bytes go out over either family; IPV6_CHECKSUM is left off (its default for
+ * protocols other than ICMPv6), as the kernel would otherwise write an Internet checksum into the packet. One
+ * transport carries one family: open one per family for a host reachable over both. Owner shard only.
  */
 public final class RawIpTransport extends SocketTransport {
     private RawIpTransport(RawSocket s) {
-        super(s);
+        super(s, !s.isIpv6(), s.isIpv6()); // a raw IPv6 socket neither sends nor receives IPv4
     }
 
     /**
      * Opens a raw SCTP socket on the calling shard.
      *
-     * @param local the local address to bind (wildcard for all), IPv4 or IPv6
+     * @param local the local address to bind (wildcard for all); its family is the transport's (IPv4 or IPv6)
      * @throws io.percore.sys.ErrnoException EPERM without CAP_NET_RAW
      */
     public static RawIpTransport open(InetAddress local) {
@@ -49,6 +53,11 @@ public final class RawIpTransport extends SocketTransport {
             }
         }
         receiver.receive(in, off, n - off, new SocketAddress(socket.lastSender(), 0));
+    }
+
+    @Override
+    public boolean seesEveryPacket() {
+        return true; // every raw SCTP socket of the host gets a copy of every SCTP packet
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.percore.sctp;
 import io.percore.core.Future;
 import io.percore.core.Promise;
 import io.percore.core.Timer;
+import io.percore.memory.Buffer;
 import io.percore.net.SocketAddress;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -144,7 +145,8 @@ public final class SctpAssociation {
         final int ssn;
         final boolean begin;
         final boolean end;
-        final byte[] payload;
+        /** A view of the message's payload, released once the chunk is acknowledged or dropped. */
+        final Buffer payload;
         long tsn = -1;
         int sends;
         boolean inFlight;
@@ -153,7 +155,7 @@ public final class SctpAssociation {
         boolean fastRetransmitted;
         int misses;
 
-        OutChunk(SctpMessage message, int ssn, boolean begin, boolean end, byte[] payload) {
+        OutChunk(SctpMessage message, int ssn, boolean begin, boolean end, Buffer payload) {
             this.message = message;
             this.ssn = ssn;
             this.begin = begin;
@@ -162,7 +164,7 @@ public final class SctpAssociation {
         }
 
         int size() {
-            return (SctpCodec.DATA_HEADER + payload.length + 3) & ~3;
+            return (SctpCodec.DATA_HEADER + payload.length() + 3) & ~3;
         }
     }
 
@@ -242,8 +244,9 @@ public final class SctpAssociation {
     }
 
     /**
-     * Queues one whole message. Its bytes are fragmented to the path MTU and sent as the congestion and receive
-     * windows allow. Owner shard.
+     * Queues one whole message. Its bytes are fragmented to the path MTU (as views of its payload, no copy) and
+     * sent as the congestion and receive windows allow. The payload is taken whatever the outcome (see
+     * {@link SctpMessage}): released once acknowledged, or when the send fails. Owner shard.
      *
      * @return a future ready once the message is in the send buffer (it waits while the buffer is full);
      * failed with {@link SctpException.InvalidMessage} for a bad stream, an empty or too large payload, or
@@ -251,15 +254,18 @@ public final class SctpAssociation {
      */
     public Future<Void> send(SctpMessage message) {
         if (state != State.ESTABLISHED) {
+            message.payload().release();
             return Future.failed(new SctpException.Closed("association is " + state
                     + (closeReason != null ? ": " + closeReason : "")));
         }
         if (message.stream() >= outStreams) {
+            message.payload().release();
             return Future.failed(new SctpException.InvalidMessage("stream " + message.stream()
                     + " not below the " + outStreams + " negotiated outbound streams"));
         }
-        int len = message.payload().length;
+        int len = message.payload().length();
         if (len == 0 || len > options.maxMessageSize()) {
+            message.payload().release();
             return Future.failed(new SctpException.InvalidMessage("payload of " + len + " bytes (1.."
                     + options.maxMessageSize() + ")"));
         }
@@ -348,7 +354,7 @@ public final class SctpAssociation {
         for (InetAddress a : stack.transport.localAddresses()) {
             params.add(Param.address(a));
         }
-        params.add(Param.supportedAddressTypes(primary.address.isIpv6()));
+        params.add(AddressScope.supportedTypes(stack.transport));
         t1Chunk = new Chunk.Init(false, localTag, options.receiveBuffer(), options.outStreams(),
                 options.maxInStreams(), initialTsn, params);
         t1Attempts = 1;
@@ -366,11 +372,15 @@ public final class SctpAssociation {
         setUpStreamsAndTsns(c.localOutStreams(), c.localMaxInStreams(), c.peerOutStreams(), c.peerMaxInStreams(),
                 c.peerInitialTsn(), c.peerRwnd());
         for (InetAddress a : c.peerAddresses()) {
-            addPath(new SocketAddress(a, from.port()));
+            InetAddress usable = AddressScope.usable(a, from.ip(), stack.transport); // again: restores a scope id
+            if (usable != null) {
+                addPath(new SocketAddress(usable, from.port()));
+            }
         }
     }
 
     private void setUpStreamsAndTsns(int myOs, int myMis, int peerOs, int peerMis, int peerInitialTsn, int peerAwnd) {
+        discardReceived();
         outStreams = Math.min(myOs, peerMis);
         inStreams = Math.min(peerOs, myMis);
         outSsn = new int[outStreams];
@@ -383,7 +393,6 @@ public final class SctpAssociation {
         rcvCum = Integer.toUnsignedLong(peerInitialTsn) + (1L << 32) - 1;
         rcvHighest = rcvCum;
         rcvAbove.clear();
-        fragments.clear();
         held = 0;
         ndups = 0;
         peerRwnd = peerAwnd;
@@ -539,7 +548,7 @@ public final class SctpAssociation {
             switch (p.type()) {
                 case Param.STATE_COOKIE -> cookie = p.value();
                 case Param.IPV4_ADDRESS, Param.IPV6_ADDRESS -> {
-                    InetAddress a = p.toAddress();
+                    InetAddress a = AddressScope.usable(p.toAddress(), from.ip(), stack.transport);
                     if (a != null) {
                         addresses.add(a);
                     }
@@ -704,12 +713,13 @@ public final class SctpAssociation {
         if (t - rcvCum > 0xFFFF) {
             return true; // outside any window we could have offered: drop
         }
-        if (d.payload().length == 0) {
+        int len = d.payload().length();
+        if (len == 0) {
             sendControlNow(new Chunk.Abort(false, List.of(ErrorCause.ofInt(ErrorCause.NO_USER_DATA, d.tsn()))), peerTag);
             terminate("peer sent a DATA chunk without user data", null, true);
             return false;
         }
-        if (held + d.payload().length > options.receiveBuffer() && t > rcvHighest) {
+        if (held + len > options.receiveBuffer() && t > rcvHighest) {
             sackNow = true; // no room: drop it and tell the window (RFC 9260 6.2)
             return true;
         }
@@ -734,11 +744,14 @@ public final class SctpAssociation {
             sackNow = true;
             return true;
         }
+        // The packet's views are released by the stack after this packet: keep shares of what stays.
         if (d.begin() && d.end()) {
-            deliver(new SctpReceivedMessage(d.stream(), d.ssn(), d.ppid(), d.tsn(), d.unordered(), d.payload()));
+            deliver(new SctpReceivedMessage(d.stream(), d.ssn(), d.ppid(), d.tsn(), d.unordered(),
+                    d.payload().share()));
         } else {
-            fragments.put(t, d);
-            held += d.payload().length;
+            fragments.put(t, new Chunk.Data(d.tsn(), d.stream(), d.ssn(), d.ppid(), d.unordered(), d.begin(),
+                    d.end(), false, d.payload().share()));
+            held += len;
             reassemble(t);
         }
         return true;
@@ -769,14 +782,16 @@ public final class SctpAssociation {
         }
         int size = 0;
         for (long k = start; k <= end; k++) {
-            size += fragments.get(k).payload().length;
+            size += fragments.get(k).payload().length();
         }
-        byte[] whole = new byte[size];
-        int at = 0;
+        Buffer whole = Buffer.allocate(size);
+        java.lang.foreign.MemorySegment into = whole.segment();
+        long at = 0;
         for (long k = start; k <= end; k++) {
-            byte[] p = fragments.remove(k).payload();
-            System.arraycopy(p, 0, whole, at, p.length);
-            at += p.length;
+            Buffer p = fragments.remove(k).payload();
+            java.lang.foreign.MemorySegment.copy(p.segment(), 0, into, at, p.length());
+            at += p.length();
+            p.release();
         }
         held -= size;
         deliver(new SctpReceivedMessage(first.stream(), first.ssn(), first.ppid(), first.tsn(), first.unordered(),
@@ -797,7 +812,7 @@ public final class SctpAssociation {
             if (h != null) {
                 SctpReceivedMessage next;
                 while ((next = h.remove(inSsn[s])) != null) {
-                    held -= next.payload().length;
+                    held -= next.payload().length();
                     push(next);
                     inSsn[s] = (inSsn[s] + 1) & 0xFFFF;
                 }
@@ -807,15 +822,36 @@ public final class SctpAssociation {
                 heldOrdered[s] = new HashMap<>();
             }
             if (heldOrdered[s].putIfAbsent(m.ssn(), m) == null) {
-                held += m.payload().length;
+                held += m.payload().length();
+            } else {
+                m.release();
+            }
+        } else {
+            m.release(); // an SSN already delivered arriving under a new TSN: a peer bug; drop it
+        }
+    }
+
+    /** Releases what was received but not delivered: fragments and messages waiting for their turn. */
+    private void discardReceived() {
+        for (Chunk.Data d : fragments.values()) {
+            d.payload().release();
+        }
+        fragments.clear();
+        if (heldOrdered != null) {
+            for (HashMap<Integer, SctpReceivedMessage> h : heldOrdered) {
+                if (h != null) {
+                    for (SctpReceivedMessage m : h.values()) {
+                        m.release();
+                    }
+                    h.clear();
+                }
             }
         }
-        // else: an SSN already delivered arriving under a new TSN: a peer bug; drop it
     }
 
     private void push(SctpEvent e) {
         if (e instanceof SctpReceivedMessage m) {
-            held += m.payload().length; // held until the application takes it
+            held += m.payload().length(); // held until the application takes it
         }
         if (reader != null) {
             Promise<SctpEvent> r = reader;
@@ -830,7 +866,7 @@ public final class SctpAssociation {
     /** The application took {@code e}: its bytes no longer count against our window. */
     private void consumed(SctpEvent e) {
         if (e instanceof SctpReceivedMessage m) {
-            held -= m.payload().length;
+            held -= m.payload().length();
             int now = advertisedRwnd();
             // Tell a sender that saw a closing window that it opened again (RFC 9260 6.2 window update).
             if (state != State.CLOSED && now - lastAdvertisedRwnd >= Math.min(options.receiveBuffer() / 2,
@@ -914,23 +950,24 @@ public final class SctpAssociation {
         return (options.pathMtu() - overhead - SCTP_HEADER - SctpCodec.DATA_HEADER) & ~3;
     }
 
+    /** Splits the message into chunk views of its payload; the message keeps its own reference until acked. */
     private void enqueue(SctpMessage m) {
-        byte[] p = m.payload();
+        Buffer p = m.payload();
+        int len = p.length();
         int max = maxDataPayload();
         int ssn = m.unordered() ? 0 : outSsn[m.stream()];
         if (!m.unordered()) {
             outSsn[m.stream()] = (ssn + 1) & 0xFFFF;
         }
-        if (p.length <= max) {
-            pending.add(new OutChunk(m, ssn, true, true, p));
+        if (len <= max) {
+            pending.add(new OutChunk(m, ssn, true, true, p.share()));
         } else {
-            for (int off = 0; off < p.length; off += max) {
-                int n = Math.min(max, p.length - off);
-                pending.add(new OutChunk(m, ssn, off == 0, off + n == p.length,
-                        java.util.Arrays.copyOfRange(p, off, off + n)));
+            for (int off = 0; off < len; off += max) {
+                int n = Math.min(max, len - off);
+                pending.add(new OutChunk(m, ssn, off == 0, off + n == len, p.share(off, n)));
             }
         }
-        sendBuffered += p.length;
+        sendBuffered += len;
     }
 
     private Path dataPath() {
@@ -1073,7 +1110,11 @@ public final class SctpAssociation {
             if (!c.gapAcked) {
                 bytesAcked += c.size();
             }
-            sendBuffered -= c.payload.length;
+            sendBuffered -= c.payload.length();
+            c.payload.release();
+            if (c.end) {
+                c.message.payload().release(); // every chunk of the message is acknowledged
+            }
             if (c.tsn == rttTsn) {
                 if (c.sends == 1) {
                     rttSample(dp, System.nanoTime() - rttStart);
@@ -1192,11 +1233,12 @@ public final class SctpAssociation {
     private void releaseSendWaiters() {
         while (!sendWaiters.isEmpty() && state == State.ESTABLISHED) {
             PendingSend w = sendWaiters.peek();
-            if (sendBuffered > 0 && sendBuffered + w.message.payload().length > options.sendBuffer()) {
+            if (sendBuffered > 0 && sendBuffered + w.message.payload().length() > options.sendBuffer()) {
                 break;
             }
             sendWaiters.poll();
             if (w.message.stream() >= outStreams) {
+                w.message.payload().release();
                 w.promise.setException(new SctpException.InvalidMessage("stream " + w.message.stream()
                         + " not below " + outStreams));
                 continue;
@@ -1208,7 +1250,9 @@ public final class SctpAssociation {
 
     private void failSendWaiters() {
         while (!sendWaiters.isEmpty()) {
-            sendWaiters.poll().promise.setException(new SctpException.Closed("association is shutting down"));
+            PendingSend w = sendWaiters.poll();
+            w.message.payload().release();
+            w.promise.setException(new SctpException.Closed("association is shutting down"));
         }
     }
 
@@ -1450,7 +1494,9 @@ public final class SctpAssociation {
         dropOutstanding();
         SctpException.Closed closed = new SctpException.Closed(reason);
         while (!sendWaiters.isEmpty()) {
-            sendWaiters.poll().promise.setException(closed);
+            PendingSend w = sendWaiters.poll();
+            w.message.payload().release();
+            w.promise.setException(closed);
         }
         if (connectPromise != null) {
             connectPromise.trySetException(new SctpException.ConnectFailed(reason));
@@ -1464,21 +1510,28 @@ public final class SctpAssociation {
             reader = null;
             r.setException(closed);
         }
+        discardReceived();
         stack.forget(this);
     }
 
+    /**
+     * Drops every unacknowledged message: chunk views released, each message handed to the application in a
+     * SendFailed notification when subscribed, else released.
+     */
     private void dropOutstanding() {
         SctpMessage last = null;
         for (OutChunk c : inflight) {
+            c.payload.release();
             if (c.message != last) {
                 last = c.message;
-                notify(new SctpNotification.SendFailed(c.message, true));
+                failed(c.message, true);
             }
         }
         for (OutChunk c : pending) {
+            c.payload.release();
             if (c.message != last) {
                 last = c.message;
-                notify(new SctpNotification.SendFailed(c.message, false));
+                failed(c.message, false);
             }
         }
         inflight.clear();
@@ -1486,6 +1539,14 @@ public final class SctpAssociation {
         retransmitCount = 0;
         flight = 0;
         sendBuffered = 0;
+    }
+
+    private void failed(SctpMessage m, boolean sent) {
+        if (events.contains(SctpNotification.Kind.SEND_FAILED)) {
+            push(new SctpNotification.SendFailed(m, sent)); // the application owns the payload now
+        } else {
+            m.payload().release();
+        }
     }
 
     // ---- test and diagnostic views (package-private) ----

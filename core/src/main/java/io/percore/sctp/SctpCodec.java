@@ -1,5 +1,8 @@
 package io.percore.sctp;
 
+import io.percore.memory.Buffer;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,12 +22,23 @@ public final class SctpCodec {
     public static final int DATA_HEADER = 16;
 
     /**
-     * Decodes a packet.
+     * Decodes a packet. DATA payloads are views of {@code b} itself (heap memory: nothing to release, but do not
+     * change {@code b} while they are in use).
      *
      * @param verifyChecksum false only where the transport already guarantees integrity (never on the wire)
      * @throws SctpMalformedException when the bytes are not a well-formed packet or the checksum is wrong
      */
     public static SctpPacket decode(byte[] b, int off, int len, boolean verifyChecksum) {
+        return decode(b, off, len, verifyChecksum, null, false);
+    }
+
+    /**
+     * Decodes a packet whose DATA payloads are views of a shard buffer, which the caller must release (see
+     * {@link #releasePayloads}): of {@code datagram} when given (it must hold exactly the bytes
+     * {@code b[off, off + len)}), else, when {@code copyToPool}, of one copy of the packet in the calling shard's
+     * pool, made only if the packet has DATA; else of {@code b}. On failure nothing is left to release.
+     */
+    static SctpPacket decode(byte[] b, int off, int len, boolean verifyChecksum, Buffer datagram, boolean copyToPool) {
         if (off < 0 || len < 0 || off + len > b.length || off + len < 0) {
             throw new SctpMalformedException("bad bounds");
         }
@@ -37,29 +51,60 @@ public final class SctpCodec {
         int src = u16(b, off), dst = u16(b, off + 2), tag = i32(b, off + 4);
         List<Chunk> chunks = new ArrayList<>(2);
         int p = off + COMMON_HEADER, end = off + len;
-        while (p < end) {
-            if (end - p < 4) {
-                throw new SctpMalformedException("truncated chunk header");
+        Buffer whole = null;
+        try {
+            while (p < end) {
+                if (end - p < 4) {
+                    throw new SctpMalformedException("truncated chunk header");
+                }
+                int type = b[p] & 0xFF, flags = b[p + 1] & 0xFF, clen = u16(b, p + 2);
+                if (clen < 4 || clen > end - p) {
+                    throw new SctpMalformedException("chunk length " + clen + " does not fit " + (end - p));
+                }
+                if (type == Chunk.DATA) {
+                    int v = p + 4, n = clen - 4;
+                    need(n >= 12, "DATA");
+                    if (whole == null) {
+                        whole = datagram != null ? datagram.share() : copyToPool ? poolCopy(b, off, len)
+                                : Buffer.wrap(MemorySegment.ofArray(b).asSlice(off, len), null);
+                    }
+                    chunks.add(new Chunk.Data(i32(b, v), u16(b, v + 4), u16(b, v + 6), i32(b, v + 8),
+                            (flags & 4) != 0, (flags & 2) != 0, (flags & 1) != 0, (flags & 8) != 0,
+                            whole.share(v + 12 - off, n - 12)));
+                } else {
+                    chunks.add(decodeChunk(type, flags, b, p + 4, clen - 4));
+                }
+                p += (clen + 3) & ~3; // the last chunk's padding may be absent: p then passes end, which ends the loop
             }
-            int type = b[p] & 0xFF, flags = b[p + 1] & 0xFF, clen = u16(b, p + 2);
-            if (clen < 4 || clen > end - p) {
-                throw new SctpMalformedException("chunk length " + clen + " does not fit " + (end - p));
+        } catch (RuntimeException e) {
+            releasePayloads(chunks);
+            throw e;
+        } finally {
+            if (whole != null) {
+                whole.release(); // the payload views keep the storage
             }
-            chunks.add(decodeChunk(type, flags, b, p + 4, clen - 4));
-            p += (clen + 3) & ~3; // the last chunk's padding may be absent: p then passes end, which ends the loop
         }
         return new SctpPacket(src, dst, tag, chunks);
+    }
+
+    /** Releases the payload views of the DATA chunks among {@code chunks} (of a decoded packet). */
+    static void releasePayloads(List<Chunk> chunks) {
+        for (Chunk c : chunks) {
+            if (c instanceof Chunk.Data d) {
+                d.payload().release();
+            }
+        }
+    }
+
+    private static Buffer poolCopy(byte[] b, int off, int len) {
+        Buffer copy = Buffer.allocate(len);
+        MemorySegment.copy(b, off, copy.segment(), ValueLayout.JAVA_BYTE, 0, len);
+        return copy;
     }
 
     /** Decodes one chunk's value ({@code n} bytes at {@code v}). */
     private static Chunk decodeChunk(int type, int flags, byte[] b, int v, int n) {
         switch (type) {
-            case Chunk.DATA -> {
-                need(n >= 12, "DATA");
-                return new Chunk.Data(i32(b, v), u16(b, v + 4), u16(b, v + 6), i32(b, v + 8),
-                        (flags & 4) != 0, (flags & 2) != 0, (flags & 1) != 0, (flags & 8) != 0,
-                        Arrays.copyOfRange(b, v + 12, v + n));
-            }
             case Chunk.INIT, Chunk.INIT_ACK -> {
                 need(n >= 16, "INIT");
                 return new Chunk.Init(type == Chunk.INIT_ACK, i32(b, v), i32(b, v + 4), u16(b, v + 8), u16(b, v + 10),
@@ -163,7 +208,7 @@ public final class SctpCodec {
     /** @return the encoded size of {@code c} including its header and padding. */
     public static int encodedSize(Chunk c) {
         int v = switch (c) {
-            case Chunk.Data d -> 12 + d.payload().length;
+            case Chunk.Data d -> 12 + d.payload().length();
             case Chunk.Init i -> 16 + paramsSize(i.params());
             case Chunk.Sack s -> 12 + 2 * s.gaps().length + 4 * s.dups().length;
             case Chunk.Heartbeat h -> 4 + h.info().length;
@@ -239,8 +284,11 @@ public final class SctpCodec {
                 put16(b, v + 4, d.stream());
                 put16(b, v + 6, d.ssn());
                 put32(b, v + 8, d.ppid());
-                System.arraycopy(d.payload(), 0, b, v + 12, d.payload().length);
-                v += 12 + d.payload().length;
+                int n = d.payload().length();
+                if (n > 0) {
+                    MemorySegment.copy(d.payload().segment(), ValueLayout.JAVA_BYTE, 0, b, v + 12, n);
+                }
+                v += 12 + n;
             }
             case Chunk.Init i -> {
                 put32(b, v, i.initiateTag());

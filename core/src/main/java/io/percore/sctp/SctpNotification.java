@@ -96,7 +96,7 @@ public sealed interface SctpNotification extends SctpEvent {
     /**
      * A message that was accepted by {@code send} will not be delivered (the association ended first).
      *
-     * @param message the message
+     * @param message the message; its payload now belongs to the application (release it, or send it again)
      * @param sent    true when some of it had been sent (unacknowledged), false when none had
      */
     record SendFailed(SctpMessage message, boolean sent) implements SctpNotification {

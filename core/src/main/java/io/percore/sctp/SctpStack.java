@@ -1,7 +1,10 @@
 package io.percore.sctp;
 
 import io.percore.core.Future;
+import io.percore.memory.Buffer;
 import io.percore.net.SocketAddress;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -18,6 +21,10 @@ import java.util.SplittableRandom;
  *
  * <p>Verification tags: with {@link #routeTags(int, int)} every local tag this stack picks is congruent to its
  * shard, so that a packet's tag names the shard of its association.
+ *
+ * <p>A stack made by {@link ShardedSctpStack#start} is one of a group, one per shard: it handles only the packets
+ * of associations its shard owns, hands the others to their owner (or drops them when every shard's transport
+ * sees every packet), and its ephemeral {@link #connect} ports are chosen so that this shard owns the association.
  */
 public final class SctpStack {
     final SctpTransport transport;
@@ -27,6 +34,10 @@ public final class SctpStack {
     private final StateCookie.Signer signer;
     private final SplittableRandom random;
     private final byte[] scratch = new byte[65536];
+    private final byte[] steered = new byte[65536];
+    private final ShardedSctpStack group;
+    private final int shardId;
+    private final int shardCount;
     private int tagModulus = 1;
     private int tagResidue;
     private boolean closed;
@@ -34,13 +45,28 @@ public final class SctpStack {
     private long badTag;
     private long ignored;
     private long outOfTheBlue;
+    private long handedOff;
+    private long takenOver;
+    private long notOwned;
 
     private record Key(int localPort, int peerPort, InetAddress peer) {
     }
 
     /** Creates a stack over {@code transport} and starts it. Owner shard thread. */
     public SctpStack(SctpTransport transport) {
+        this(transport, null, 0, 1);
+    }
+
+    /** A member of {@code group}: shard {@code shardId} of {@code shardCount}. Owner shard thread. */
+    SctpStack(SctpTransport transport, ShardedSctpStack group, int shardId, int shardCount) {
         this.transport = transport;
+        this.group = group;
+        this.shardId = shardId;
+        this.shardCount = shardCount;
+        if (group != null) {
+            this.tagModulus = shardCount;
+            this.tagResidue = shardId;
+        }
         SecureRandom seed = new SecureRandom();
         byte[] secret = new byte[32];
         seed.nextBytes(secret);
@@ -76,8 +102,14 @@ public final class SctpStack {
         return s;
     }
 
+    /** @return this stack's listener on SCTP port {@code port}, or null. Owner shard. */
+    public SctpServerSocket listener(int port) {
+        return listeners.get(port);
+    }
+
     /**
-     * Opens an association to {@code remote} (its IP and SCTP port) from an ephemeral local port.
+     * Opens an association to {@code remote} (its IP and SCTP port) from an ephemeral local port (in a
+     * {@link ShardedSctpStack}, one whose association this shard owns).
      *
      * @return the association once ESTABLISHED; fails with {@link SctpException.ConnectFailed}
      */
@@ -85,14 +117,28 @@ public final class SctpStack {
         int port;
         do {
             port = 49152 + random.nextInt(16384);
-        } while (listeners.containsKey(port) || connectPorts.containsKey(port));
+        } while (listeners.containsKey(port) || connectPorts.containsKey(port)
+                || ShardedSctpStack.ownerOf(remote.ip(), remote.port(), port, shardCount) != shardId);
         return connect(port, remote, options);
     }
 
-    /** As {@link #connect(SocketAddress, InitOptions)} from local SCTP port {@code localPort}. */
+    /**
+     * As {@link #connect(SocketAddress, InitOptions)} from local SCTP port {@code localPort}. In a
+     * {@link ShardedSctpStack} the port must give an association this shard owns
+     * ({@link ShardedSctpStack#ownerOf}); otherwise the future fails with {@link SctpException}.
+     */
     public Future<SctpAssociation> connect(int localPort, SocketAddress remote, InitOptions options) {
         if (closed) {
             return Future.failed(new SctpException.Closed("stack closed"));
+        }
+        if (!AddressScope.carries(transport, remote.ip())) { // fail now, not after every INIT retry
+            return Future.failed(new SctpException.ConnectFailed("this transport does not carry "
+                    + remote.ip().getHostAddress() + "'s address family"));
+        }
+        int owner = ShardedSctpStack.ownerOf(remote.ip(), remote.port(), localPort, shardCount);
+        if (owner != shardId) {
+            return Future.failed(new SctpException("local port " + localPort + " to " + remote
+                    + " gives an association of shard " + owner + ", not of this shard " + shardId));
         }
         SocketAddress path = transport.transportAddress(remote.ip());
         Key k = new Key(localPort, remote.port(), remote.ip());
@@ -124,6 +170,14 @@ public final class SctpStack {
     /** @return counters of dropped packets: {malformed or bad checksum, wrong tag, port not ours, out of the blue}. */
     public long[] dropCounters() {
         return new long[] {malformed, badTag, ignored, outOfTheBlue};
+    }
+
+    /**
+     * @return steering counters: {packets handed to their owner shard, packets taken from other shards, packets
+     * dropped because another shard owns them (transports where every shard sees every packet)}
+     */
+    public long[] steeringCounters() {
+        return new long[] {handedOff, takenOver, notOwned};
     }
 
     /** @return how many associations this stack holds (any state). */
@@ -173,15 +227,80 @@ public final class SctpStack {
         return listeners.containsKey(port) || connectPorts.containsKey(port);
     }
 
-    /** Entry point of every received packet. */
+    /** Entry point of every packet from the transport: steered to its owner shard, or processed here. */
     void onPacket(byte[] b, int off, int len, SocketAddress from) {
-        SctpPacket p;
+        if (group != null && len >= SctpCodec.COMMON_HEADER && !closed) {
+            int owner = owner(b, off, len, from.ip());
+            if (owner != shardId) {
+                if (transport.seesEveryPacket()) {
+                    notOwned++;
+                } else if (group.handOff(owner, b, off, len, from)) {
+                    handedOff++;
+                } else {
+                    malformed++;
+                }
+                return;
+            }
+        }
+        process(b, off, len, from, null);
+    }
+
+    /** A packet another shard received for an association this shard owns; takes {@code packet}. */
+    void onSteered(Buffer packet, SocketAddress from) {
         try {
-            p = SctpCodec.decode(b, off, len, true);
-        } catch (SctpMalformedException e) {
-            malformed++;
+            takenOver++;
+            int len = packet.length();
+            MemorySegment.copy(packet.segment(), ValueLayout.JAVA_BYTE, 0, steered, 0, len);
+            process(steered, 0, len, from, packet);
+        } catch (RuntimeException e) {
+            malformed++; // whatever happens, the sending shard must not see a failure: it would release the buffer
+        } finally {
+            packet.release();
+        }
+    }
+
+    /**
+     * @return the shard owning the packet: the one its verification tag names when the tag is ours, else the
+     * one {@link ShardedSctpStack#ownerOf} names for its ports and source address
+     */
+    private int owner(byte[] b, int off, int len, InetAddress peer) {
+        int tag = SctpCodec.i32(b, off + 4);
+        boolean reflected = false;
+        if (len >= SctpCodec.COMMON_HEADER + 4) {
+            int type = b[off + SctpCodec.COMMON_HEADER] & 0xFF, flags = b[off + SctpCodec.COMMON_HEADER + 1];
+            reflected = (type == Chunk.ABORT || type == Chunk.SHUTDOWN_COMPLETE) && (flags & 1) != 0;
+        }
+        if (tag != 0 && !reflected) {
+            return Integer.remainderUnsigned(tag, shardCount);
+        }
+        return ShardedSctpStack.ownerOf(peer, SctpCodec.u16(b, off), SctpCodec.u16(b, off + 2), shardCount);
+    }
+
+    /**
+     * Decodes and dispatches one packet. DATA payloads are views of {@code datagram} when given (it holds the same
+     * bytes), else of one pool copy of the packet; views an association keeps are its own shares, so the packet's
+     * are released here.
+     */
+    private void process(byte[] b, int off, int len, SocketAddress from, Buffer datagram) {
+        if (len >= SctpCodec.COMMON_HEADER && !owns(SctpCodec.u16(b, off + 2))) {
+            ignored++; // before decoding: a raw socket sees the whole host's SCTP traffic, copy none of it
             return;
         }
+        SctpPacket p;
+        try {
+            p = SctpCodec.decode(b, off, len, true, datagram, true);
+        } catch (RuntimeException e) {
+            malformed++; // malformed, bad checksum, or no shard memory for its payload: dropped either way
+            return;
+        }
+        try {
+            dispatch(p, from);
+        } finally {
+            SctpCodec.releasePayloads(p.chunks());
+        }
+    }
+
+    private void dispatch(SctpPacket p, SocketAddress from) {
         if (p.chunks().isEmpty() || closed) {
             return;
         }
@@ -238,8 +357,8 @@ public final class SctpStack {
         for (Param q : init.params()) {
             switch (q.type()) {
                 case Param.IPV4_ADDRESS, Param.IPV6_ADDRESS -> {
-                    InetAddress ad = q.toAddress();
-                    if (ad != null && !addresses.contains(ad) && addresses.size() < 16 && !ad.isAnyLocalAddress()) {
+                    InetAddress ad = AddressScope.usable(q.toAddress(), from.ip(), transport);
+                    if (ad != null && !addresses.contains(ad) && addresses.size() < 16) {
                         addresses.add(ad);
                     }
                 }
@@ -267,8 +386,11 @@ public final class SctpStack {
                 init.inStreams(), init.initialTsn(), p.dstPort(), p.srcPort(), t[2], t[3], addresses);
         List<Param> params = new ArrayList<>(1 + unrecognised.size());
         params.add(new Param(Param.STATE_COOKIE, signer.seal(c)));
+        int peerFamilies = AddressScope.peerFamilies(init.params(), from.ip());
         for (InetAddress own : transport.localAddresses()) {
-            params.add(Param.address(own));
+            if ((peerFamilies & AddressScope.familyBit(own)) != 0) { // RFC 9260 5.1.2: only types the peer supports
+                params.add(Param.address(own));
+            }
         }
         for (Param u : unrecognised) {
             params.add(new Param(Param.UNRECOGNIZED_PARAMETER, SctpAssociation.encodeParams(List.of(u))));

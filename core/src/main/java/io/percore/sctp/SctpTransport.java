@@ -44,6 +44,24 @@ public interface SctpTransport {
         return java.util.List.of();
     }
 
+    /**
+     * @return true when every transport of the host receives every SCTP packet (raw IP), so that the shards of a
+     * {@link ShardedSctpStack} drop what another shard owns instead of handing it over
+     */
+    default boolean seesEveryPacket() {
+        return false;
+    }
+
+    /** @return true when this transport can send to IPv4 addresses (peer addresses of other families are unused). */
+    default boolean carriesIpv4() {
+        return true;
+    }
+
+    /** @return true when this transport can send to IPv6 addresses. */
+    default boolean carriesIpv6() {
+        return true;
+    }
+
     /** Stops receiving and releases the transport. */
     void close();
 }

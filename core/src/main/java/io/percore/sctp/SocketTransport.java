@@ -23,10 +23,15 @@ abstract sealed class SocketTransport implements SctpTransport permits UdpEncaps
     Receiver receiver;
     private boolean closed;
     private List<InetAddress> localAddresses = List.of();
+    private final boolean ipv4;
+    private final boolean ipv6;
     long sendDrops;
 
-    SocketTransport(RawSocket socket) {
+    /** @param ipv4 whether the socket can send to IPv4 addresses, @param ipv6 whether to IPv6 ones */
+    SocketTransport(RawSocket socket, boolean ipv4, boolean ipv6) {
         this.socket = socket;
+        this.ipv4 = ipv4;
+        this.ipv6 = ipv6;
         this.reactor = Reactor.current();
         if (reactor == null) {
             socket.close();
@@ -35,9 +40,30 @@ abstract sealed class SocketTransport implements SctpTransport permits UdpEncaps
         this.pollable = new PollableFd(socket.fd());
     }
 
-    /** Addresses announced in INIT/INIT-ACK (for multi-homing); by default none: the peer uses the source. */
+    /**
+     * Addresses announced in INIT/INIT-ACK (for multi-homing); by default none: the peer uses the source. Owner
+     * shard, before associations start.
+     *
+     * @throws IllegalArgumentException for an address of a family this transport does not carry (an IPv4 address
+     *                                  on a raw IPv6 socket, say), which peers could not reach us at
+     */
     public void announce(List<InetAddress> addresses) {
+        for (InetAddress a : addresses) {
+            if (!AddressScope.carries(this, a)) {
+                throw new IllegalArgumentException("this transport does not carry " + a.getHostAddress());
+            }
+        }
         this.localAddresses = List.copyOf(addresses);
+    }
+
+    @Override
+    public boolean carriesIpv4() {
+        return ipv4;
+    }
+
+    @Override
+    public boolean carriesIpv6() {
+        return ipv6;
     }
 
     @Override
@@ -91,6 +117,10 @@ abstract sealed class SocketTransport implements SctpTransport permits UdpEncaps
     @Override
     public void send(SocketAddress to, byte[] packet, int off, int len) {
         if (closed) {
+            return;
+        }
+        if (!AddressScope.carries(this, to.ip())) {
+            sendDrops++; // a family this socket cannot address: the path fails and SCTP fails over
             return;
         }
         try {

@@ -15,28 +15,36 @@ public final class UdpEncapsulation extends SocketTransport {
 
     private final int remotePort;
 
-    private UdpEncapsulation(RawSocket s, int remotePort) {
-        super(s);
+    private UdpEncapsulation(RawSocket s, int remotePort, boolean ipv4, boolean ipv6) {
+        super(s, ipv4, ipv6);
         this.remotePort = remotePort;
     }
 
     /**
      * Binds a UDP socket on the calling shard.
      *
-     * @param local      address and UDP port to bind (port 0: ephemeral)
+     * @param local      address and UDP port to bind (port 0: ephemeral). The IPv6 wildcard {@code ::} makes a
+     *                   dual-stack socket that carries IPv4 (as v4-mapped addresses) and IPv6; another IPv6
+     *                   address carries IPv6 only, an IPv4 address IPv4 only
      * @param remotePort UDP port of peers we connect to
      * @param reusePort  SO_REUSEPORT, so that every shard can bind the same port (the kernel spreads peers)
      */
     public static UdpEncapsulation bind(SocketAddress local, int remotePort, boolean reusePort) {
         RawSocket s = RawSocket.open(local.isIpv6(), RawSocket.SOCK_DGRAM, RawSocket.IPPROTO_UDP);
         try {
+            boolean v6 = local.isIpv6();
+            boolean dualStack = v6 && local.ip().isAnyLocalAddress();
+            if (v6) {
+                // Explicit, as net.ipv6.bindv6only may default to 1 on some hosts.
+                s.setOption(RawSocket.IPPROTO_IPV6, RawSocket.IPV6_V6ONLY, dualStack ? 0 : 1);
+            }
             if (reusePort) {
                 s.setOption(RawSocket.SOL_SOCKET, RawSocket.SO_REUSEPORT, 1);
             }
             s.setOption(RawSocket.SOL_SOCKET, RawSocket.SO_RCVBUF, 4 << 20);
             s.setOption(RawSocket.SOL_SOCKET, RawSocket.SO_SNDBUF, 4 << 20);
             s.bind(local.ip(), local.port());
-            return new UdpEncapsulation(s, remotePort);
+            return new UdpEncapsulation(s, remotePort, !v6 || dualStack, v6);
         } catch (RuntimeException e) {
             s.close();
             throw e;

@@ -206,7 +206,9 @@ public final class RawSocket implements AutoCloseable {
         try {
             if (addr.get(ValueLayout.JAVA_SHORT, 0) == AF_INET6) {
                 MemorySegment.copy(addr, ValueLayout.JAVA_BYTE, 8, v6, 0, 16);
-                return InetAddress.getByAddress(v6);
+                int scope = addr.get(ValueLayout.JAVA_INT, 24);
+                // A link-local sender is reachable only through the interface it came over: keep its scope.
+                return scope == 0 ? InetAddress.getByAddress(v6) : Inet6Address.getByAddress(null, v6, scope);
             }
             MemorySegment.copy(addr, ValueLayout.JAVA_BYTE, 4, v4, 0, 4);
             return InetAddress.getByAddress(v4);

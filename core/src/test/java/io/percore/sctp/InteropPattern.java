@@ -75,7 +75,8 @@ final class InteropPattern {
 
         /** @throws AssertionError on the first difference */
         void check(SctpReceivedMessage m) {
-            byte[] b = m.payload();
+            byte[] b = m.bytes();
+            m.release();
             long i;
             if (m.unordered()) {
                 if (b.length < 4) {

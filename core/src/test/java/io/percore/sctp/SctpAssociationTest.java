@@ -74,7 +74,7 @@ class SctpAssociationTest {
             assertEquals(4, m.stream());
             assertEquals(0, m.ssn());
             assertEquals(60, m.ppid());
-            assertArrayEquals(new byte[] {1, 2, 3}, m.payload());
+            assertArrayEquals(new byte[] {1, 2, 3}, m.bytes());
             SctpReceivedMessage u = nextMessage(p.server);
             assertTrue(u.unordered());
             assertEquals(18, u.ppid());
@@ -118,7 +118,7 @@ class SctpAssociationTest {
                 seen[i] = true;
                 assertEquals(i % streams, m.stream());
                 assertEquals(unordered[i], m.unordered());
-                assertArrayEquals(payload(m.stream(), i, sizes[i]), m.payload(), "payload of " + i);
+                assertArrayEquals(payload(m.stream(), i, sizes[i]), m.bytes(), "payload of " + i);
                 if (!m.unordered()) {
                     Integer prev = lastOrdered.put(m.stream(), i);
                     assertTrue(prev == null || prev < i, "stream " + m.stream() + ": " + i + " after " + prev);
@@ -239,9 +239,9 @@ class SctpAssociationTest {
             assertEquals(x.localTag, y.peerTag);
             assertEquals(y.localTag, x.peerTag);
             Async.await(x.send(SctpMessage.of(0, 1, new byte[] {42})));
-            assertEquals(42, nextMessage(y).payload()[0]);
+            assertEquals(42, nextMessage(y).bytes()[0]);
             Async.await(y.send(SctpMessage.of(0, 1, new byte[] {43})));
-            assertEquals(43, nextMessage(x).payload()[0]);
+            assertEquals(43, nextMessage(x).bytes()[0]);
             return null;
         });
     }
@@ -259,7 +259,7 @@ class SctpAssociationTest {
             SctpAssociation first = Async.await(c1.connect(7777, SERVER, fast()));
             SctpAssociation server = Async.await(acc);
             Async.await(first.send(SctpMessage.of(0, 1, new byte[] {1})));
-            assertEquals(1, nextMessage(server).payload()[0]);
+            assertEquals(1, nextMessage(server).bytes()[0]);
             // The client host "reboots": a new stack on the same address and port, knowing nothing (the old one
             // no longer receives anything).
             SctpStack c2 = new SctpStack(clientNode);
@@ -267,7 +267,7 @@ class SctpAssociationTest {
             assertInstanceOf(SctpNotification.Restart.class, Async.await(server.receive().withTimeout(Duration.ofSeconds(5))));
             Async.await(second.send(SctpMessage.of(0, 1, new byte[] {2})));
             SctpReceivedMessage m = nextMessage(server);
-            assertEquals(2, m.payload()[0]);
+            assertEquals(2, m.bytes()[0]);
             assertEquals(0, m.ssn()); // sequence numbers started again
             return null;
         });
@@ -438,7 +438,7 @@ class SctpAssociationTest {
             for (int i = 0; i < 64; i++) {
                 SctpReceivedMessage m = nextMessage(p.server);
                 assertEquals(i, m.ppid());
-                assertArrayEquals(payload(0, i, 1000), m.payload());
+                assertArrayEquals(payload(0, i, 1000), m.bytes());
             }
             return null;
         });
@@ -456,7 +456,7 @@ class SctpAssociationTest {
             for (int i = 0; i < sizes.length; i++) {
                 SctpReceivedMessage m = nextMessage(p.server);
                 assertEquals(i, m.ppid());
-                assertArrayEquals(payload(1, i, sizes[i]), m.payload());
+                assertArrayEquals(payload(1, i, sizes[i]), m.bytes());
             }
             return null;
         });

@@ -64,7 +64,7 @@ class SctpCodecTest {
         assertTrue(d.unordered());
         assertTrue(d.begin());
         assertFalse(d.end());
-        assertArrayEquals(new byte[] {1, 2, 3}, d.payload());
+        assertArrayEquals(new byte[] {1, 2, 3}, d.payload().toArray());
         // header(12) + chunk header(4) + 12 + 3 bytes of payload, padded to 32; length field says 19
         assertEquals(32, wire.length);
         assertEquals(19, SctpCodec.u16(wire, 14));

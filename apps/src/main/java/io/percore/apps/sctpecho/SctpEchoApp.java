@@ -5,6 +5,7 @@ import io.percore.app.AppTemplate;
 import io.percore.core.Async;
 import io.percore.core.Future;
 import io.percore.core.Futures;
+import io.percore.core.Shard;
 import io.percore.net.SocketAddress;
 import io.percore.sctp.InitOptions;
 import io.percore.sctp.RawIpTransport;
@@ -16,7 +17,9 @@ import io.percore.sctp.SctpReceivedMessage;
 import io.percore.sctp.SctpServerSocket;
 import io.percore.sctp.SctpStack;
 import io.percore.sctp.SctpTransport;
+import io.percore.sctp.ShardedSctpStack;
 import io.percore.sctp.UdpEncapsulation;
+import io.percore.smp.Smp;
 import java.time.Duration;
 import java.util.EnumSet;
 import org.slf4j.Logger;
@@ -27,7 +30,10 @@ import picocli.CommandLine.Option;
  * {@code ./percore sctp-echo}: an SCTP echo server (every message goes back on its stream with its PPID and
  * unordered flag) or a client that sends messages and checks the echoes — something a 5G engineer can point an
  * NGAP/S1AP peer or {@code usrsctp}'s {@code tsctp}/{@code echo_server} at. It speaks SCTP over UDP
- * (RFC 6951) or over raw IP (protocol 132, needs CAP_NET_RAW), from shard 0.
+ * (RFC 6951) or over raw IP (protocol 132, needs CAP_NET_RAW). The server listens on every shard (a
+ * {@link ShardedSctpStack}: one UDP socket per shard sharing the port, or one raw socket per shard), each
+ * association served by the shard that owns it, and echoes each received buffer as it is, without a copy; the
+ * client runs on shard 0.
  */
 public final class SctpEchoApp {
     private static final Logger LOG = LoggerFactory.getLogger(SctpEchoApp.class);
@@ -78,13 +84,23 @@ public final class SctpEchoApp {
 
     static SctpTransport transport(Options o, boolean server) {
         SocketAddress a = SocketAddress.of(o.address, 0);
+        if (io.percore.net.Network.stack().name().equals("native")) {
+            // The kernel's sockets would bypass the native stack: SCTP rides its UDP instead; raw IP is the kernel's.
+            if (!o.transport.equals("udp")) {
+                throw new IllegalArgumentException("--transport raw uses kernel sockets; with --network-stack native use udp");
+            }
+            return StackUdpTransport.bind(server ? a.withPort(o.udpPort)
+                    : SocketAddress.of(a.isIpv6() ? "::" : "0.0.0.0", 0), o.udpPort);
+        }
         if (o.transport.equals("raw")) {
             return RawIpTransport.open(server ? a.ip() : SocketAddress.of(a.isIpv6() ? "::" : "0.0.0.0", 0).ip());
         }
         if (!o.transport.equals("udp")) {
             throw new IllegalArgumentException("--transport must be udp or raw");
         }
-        return server ? UdpEncapsulation.bind(a.withPort(o.udpPort), o.udpPort, false)
+        // The server's shards share its UDP port (SO_REUSEPORT); packets the kernel puts on a shard that does not
+        // own their association are handed over by the stack.
+        return server ? UdpEncapsulation.bind(a.withPort(o.udpPort), o.udpPort, true)
                 : UdpEncapsulation.bind(SocketAddress.of(a.isIpv6() ? "::" : "0.0.0.0", 0), o.udpPort, false);
     }
 
@@ -98,25 +114,31 @@ public final class SctpEchoApp {
     }
 
     private static Future<Integer> server(AppContext ctx, Options o) {
-        SctpStack stack = new SctpStack(transport(o, true));
         InitOptions opt = InitOptions.defaults().withStreams(16, 16)
                 .withEvents(EnumSet.of(SctpNotification.Kind.ASSOCIATION_UP, SctpNotification.Kind.ASSOCIATION_LOST,
                         SctpNotification.Kind.SHUTDOWN_COMPLETE, SctpNotification.Kind.RESTART));
-        SctpServerSocket l = stack.listen(SocketAddress.of(o.address, o.port), opt);
-        LOG.info("sctp-echo server on {} SCTP port {} over {}", o.address, o.port,
-                o.transport.equals("udp") ? "UDP port " + o.udpPort : "raw IP");
-        Futures.repeat(() -> l.accept().map(a -> {
-            LOG.info("association from {} port {}: {} out / {} in streams", a.peerAddress(), a.peerPort(),
-                    a.outboundStreams(), a.inboundStreams());
-            echo(a);
-            return false;
-        })).ignoreFailure();
-        return ctx.stopRequested().map(v -> {
-            stack.close();
-            return 0;
-        });
+        SocketAddress local = SocketAddress.of(o.address, o.port);
+        return ShardedSctpStack.start(id -> transport(o, true)).flatMap(group -> group.listen(local, opt)
+                .flatMap(v -> Smp.invokeOnAll(() -> {
+                    SctpServerSocket l = group.listener(o.port);
+                    Futures.repeat(() -> l.accept().map(a -> {
+                        LOG.info("association from {} port {} on shard {}: {} out / {} in streams", a.peerAddress(),
+                                a.peerPort(), Shard.currentId(), a.outboundStreams(), a.inboundStreams());
+                        echo(a);
+                        return false;
+                    })).ignoreFailure();
+                    return Future.done();
+                }))
+                .flatMap(v -> {
+                    LOG.info("sctp-echo server on {} SCTP port {} over {} on {} shard(s)", o.address, o.port,
+                            o.transport.equals("udp") ? "UDP port " + o.udpPort : "raw IP", group.shardCount());
+                    return ctx.stopRequested();
+                })
+                .finallyDoAsync(group::stop)
+                .map(v -> 0));
     }
 
+    /** Sends every received message back on its stream, with its PPID and flag; the buffer goes back as it is. */
     private static void echo(SctpAssociation a) {
         Futures.repeat(() -> a.receive().flatMap(e -> {
             if (e instanceof SctpReceivedMessage m) {
@@ -152,7 +174,10 @@ public final class SctpEchoApp {
                     }
                     int expect = next[m.stream()] * streams + m.stream();
                     next[m.stream()]++;
-                    if (m.payload().length != o.size || (o.size > 0 && m.payload()[0] != (byte) expect) || m.ppid() != o.ppid) {
+                    boolean same = m.payload().length() == o.size && (o.size == 0 || m.payload().get(0) == (byte) expect)
+                            && m.ppid() == o.ppid;
+                    m.release();
+                    if (!same) {
                         System.out.println("sctp-echo: echo " + k + " differs (stream " + m.stream() + ")");
                         return 1;
                     }

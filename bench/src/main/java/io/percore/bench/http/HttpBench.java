@@ -1,10 +1,9 @@
 package io.percore.bench.http;
 
 import io.percore.bench.Report;
+import io.percore.bench.ServerProcess;
 import io.percore.reactor.ReactorBackends;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,10 +47,10 @@ public final class HttpBench {
      */
     public static void run(boolean quick, Report report) throws Exception {
         List<String> missing = new ArrayList<>();
-        if (!onPath("wrk")) {
+        if (!ServerProcess.onPath("wrk")) {
             missing.add("wrk (Debian: apt-get install wrk)");
         }
-        if (!onPath("taskset")) {
+        if (!ServerProcess.onPath("taskset")) {
             missing.add("taskset (Debian: apt-get install util-linux)");
         }
         if (!missing.isEmpty()) {
@@ -160,22 +159,10 @@ public final class HttpBench {
     /** Starts a server, warms it, runs wrk plain and pipelined, stops it. @return {plain, pipelined}, or null if it could not start */
     private static Run[] measure(Server s, String serverCpus, String wrkCpus, int seconds, int warm, Path lua, Report report)
             throws Exception {
-        int port = freePort();
-        List<String> cmd = new ArrayList<>(List.of("taskset", "-c", serverCpus,
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-XX:+UseParallelGC", "-Xms256m", "-Xmx256m",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", System.getProperty("java.class.path")));
-        for (String a : s.mainAndArgs()) {
-            cmd.add(a.equals("PORT") ? Integer.toString(port) : a);
-        }
-        Path log = Files.createTempFile("percore-bench-server", ".log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        try {
-            if (!awaitPort(port, p, 30_000)) {
-                report.line("%s: did not start (%s)", s.label(), tail(log));
+        try (ServerProcess p = ServerProcess.start(serverCpus, s.mainAndArgs())) {
+            int port = p.port();
+            if (!p.awaitPort(30_000)) {
+                report.line("%s: did not start (%s)", s.label(), p.tail());
                 return null;
             }
             wrk(wrkCpus, port, warm, null);
@@ -186,21 +173,15 @@ public final class HttpBench {
                     s.label(), plain.rps(), plain.p50ms(), plain.p99ms(), plain.requestsPerCpuSecond(), pipelined.rps(),
                     pipelined.requestsPerCpuSecond());
             return new Run[] {plain, pipelined};
-        } finally {
-            p.destroy();
-            if (!p.waitFor(15, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            Files.deleteIfExists(log);
         }
     }
 
     private static Run measured(long pid, String wrkCpus, int port, int seconds, Path lua) throws Exception {
-        long cpu0 = cpuTicks(pid);
+        long cpu0 = ServerProcess.cpuTicks(pid);
         String out = wrk(wrkCpus, port, seconds, lua);
-        long cpu1 = cpuTicks(pid);
-        long rss = rssKb(pid);
-        return parse(out, (cpu1 - cpu0) / (double) clockTicks(), rss);
+        long cpu1 = ServerProcess.cpuTicks(pid);
+        long rss = ServerProcess.rssKb(pid);
+        return parse(out, (cpu1 - cpu0) / (double) ServerProcess.clockTicks(), rss);
     }
 
     private static String wrk(String cpus, int port, int seconds, Path lua) throws Exception {
@@ -254,69 +235,4 @@ public final class HttpBench {
         }
         return new Run(Long.parseLong(req.group(1)), Double.parseDouble(rps.group(1)), p50, p99, cpuSeconds, rssKb);
     }
-
-    /** utime + stime of a process, in clock ticks. */
-    static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
-    }
-
-    static long rssKb(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return 0;
-    }
-
-    private static long ticks;
-
-    /** @return USER_HZ (getconf CLK_TCK), 100 on every Linux this runs on, asked once. */
-    static long clockTicks() throws Exception {
-        if (ticks == 0) {
-            Process p = new ProcessBuilder("getconf", "CLK_TCK").start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
-            p.waitFor(5, TimeUnit.SECONDS);
-            ticks = out.isEmpty() ? 100 : Long.parseLong(out);
-        }
-        return ticks;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static boolean awaitPort(int port, Process p, long millis) throws InterruptedException {
-        long end = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < end) {
-            if (!p.isAlive()) {
-                return false;
-            }
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return true;
-            } catch (IOException e) {
-                Thread.sleep(100);
-            }
-        }
-        return false;
-    }
-
-    private static String tail(Path log) throws IOException {
-        List<String> lines = Files.readAllLines(log);
-        return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
-    }
-
-    private static boolean onPath(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
 }

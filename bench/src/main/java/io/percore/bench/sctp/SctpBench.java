@@ -5,6 +5,7 @@ import io.percore.core.Async;
 import io.percore.core.Future;
 import io.percore.core.Futures;
 import io.percore.core.ReactorConfig;
+import io.percore.memory.Buffer;
 import io.percore.net.SocketAddress;
 import io.percore.sctp.InitOptions;
 import io.percore.sctp.SctpAssociation;
@@ -82,23 +83,27 @@ public final class SctpBench {
                 SctpStack s = new SctpStack(UdpEncapsulation.bind(SocketAddress.of("127.0.0.1", 0), udp, false));
                 SctpAssociation a = Async.await(s.connect(SocketAddress.of("127.0.0.1", 5999), opt)
                         .withTimeout(Duration.ofSeconds(10)));
-                byte[] small = new byte[64];
+                Buffer small = Buffer.allocate(64);
+                small.segment().fill((byte) 0);
                 long[] lat = new long[pings];
                 long t0 = System.nanoTime();
                 for (int i = 0; i < pings; i++) {
                     long a0 = System.nanoTime();
-                    Async.await(a.send(SctpMessage.of(0, 60, small)));
+                    Async.await(a.send(SctpMessage.of(0, 60, small.share()))); // a view: the send takes it
                     receiveMessage(a);
                     lat[i] = System.nanoTime() - a0;
                 }
                 double pingRate = pings * 1e9 / (System.nanoTime() - t0);
                 Arrays.sort(lat);
-                byte[] kb = new byte[1024];
+                small.release();
+                Buffer kb = Buffer.allocate(1024);
+                kb.segment().fill((byte) 0);
                 long t1 = System.nanoTime();
                 Future<Void> sender = Async.run(() -> {
                     for (int i = 0; i < bulk; i++) {
-                        Async.await(a.send(SctpMessage.of(i % 4, 60, kb)));
+                        Async.await(a.send(SctpMessage.of(i % 4, 60, kb.share())));
                     }
+                    kb.release();
                     return null;
                 });
                 for (int i = 0; i < bulk; i++) {
@@ -118,7 +123,8 @@ public final class SctpBench {
     private static void receiveMessage(SctpAssociation a) {
         for (;;) {
             SctpEvent e = Async.await(a.receive().withTimeout(Duration.ofSeconds(20)));
-            if (e instanceof SctpReceivedMessage) {
+            if (e instanceof SctpReceivedMessage m) {
+                m.release();
                 return;
             }
         }

@@ -31,9 +31,9 @@ import java.util.function.BiConsumer;
  * it), and hands it to the caller. On the readiness path a short read means the socket is drained, so the next
  * read waits for readiness before calling recv; the backend remembers readiness that arrived in between. The
  * exception is a readiness report that also carried the peer's FIN (RDHUP) or an error: that condition stays
- * true without a new edge, so the next read calls recv at once. On the completion path, when the backend offers
- * a {@link ReceiveStream} (io_uring's multishot receive into provided buffers), reads take the buffers it
- * received ahead instead, sized by the backend.
+ * true without a new edge, so from then on every read calls recv at once, until it meets the end. On the
+ * completion path, when the backend offers a {@link ReceiveStream} (io_uring's multishot receive into provided
+ * buffers), reads take the buffers it received ahead instead, sized by the backend.
  *
  * <p><b>Writing.</b> Writes join one send queue (a {@link Packet} of every fragment not yet taken by the
  * kernel). The first write of a task schedules a send for the end of that task, so the writes a task makes go
@@ -219,6 +219,12 @@ public final class PosixConnectedSocket implements ConnectedSocket {
         private boolean eof;
         /** Readiness path: data may be waiting, so try recv before waiting for readiness. */
         private boolean expectData = true;
+        /**
+         * Readiness path: a readiness report carried the peer's FIN (RDHUP), a hang-up or an error. That condition
+         * stays true and announces itself with no new edge, so from then on every read calls recv, however short
+         * the read before it was: the data ahead of the FIN may take several reads to drain.
+         */
+        private boolean hungUp;
         /** Readiness path: a read-readiness wait is outstanding. */
         private boolean waiting;
         private int readSize = PosixStack.MIN_READ;
@@ -295,8 +301,9 @@ public final class PosixConnectedSocket implements ConnectedSocket {
                 eof = true;
                 return Buffer.empty();
             }
-            // A full buffer suggests more is waiting; a short read drained the socket (its next data makes a new edge).
-            expectData = n == size;
+            // A full buffer suggests more is waiting; a short read drained the socket (its next data makes a new
+            // edge), unless the peer's FIN was already reported: no edge follows that one.
+            expectData = n == size || hungUp;
             if (n < size) {
                 b.trim((int) n);
             }
@@ -349,6 +356,9 @@ public final class PosixConnectedSocket implements ConnectedSocket {
                 p.setException(failed(err));
                 return;
             }
+            if ((bits & (Readiness.RDHUP | Readiness.HUP | Readiness.ERR)) != 0) {
+                hungUp = true;
+            }
             Buffer b;
             try {
                 b = recvNow();
@@ -360,11 +370,6 @@ public final class PosixConnectedSocket implements ConnectedSocket {
             if (b == null) {
                 awaitReadable();
                 return;
-            }
-            if ((bits & (Readiness.RDHUP | Readiness.HUP | Readiness.ERR)) != 0) {
-                // The peer's FIN (or an error) came with this edge: no new edge will announce it, so a short
-                // read does not mean drained here; the next read must call recv and see it.
-                expectData = true;
             }
             pending = null;
             p.setValue(b);

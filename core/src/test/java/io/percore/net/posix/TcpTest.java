@@ -198,6 +198,52 @@ class TcpTest extends NetTestBase {
         }
     }
 
+    /**
+     * Data worth several reads and the FIN arrive while the reader's shard is busy, so its one readiness report
+     * carries both. The reads after the first must still go on to meet the end of stream: with edge-triggered
+     * readiness no further report comes (a short read once made the reader wait for one, forever).
+     */
+    @Test
+    void endOfStreamBehindSeveralReadsOfDataIsSeen() throws Exception {
+        int size = 3 * PosixStack.MIN_READ + 123;
+        SocketAddress server = on(0, () -> {
+            servers0 = stack().listen(loopback(false), ListenOptions.defaults());
+            return servers0.localAddress();
+        });
+        try {
+            CompletableFuture<Long> received = start(0, () -> {
+                ConnectedSocket s = await(servers0.accept()).socket();
+                long n = drain(s.input(), new CRC32());
+                await(s.close());
+                return n;
+            });
+            client1 = on(1, () -> await(stack().connect(server)));
+            Thread.sleep(200); // lets shard 0 accept and wait for readiness (were it late, the test just passes)
+            java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+            CompletableFuture<Void> spin = smp.submitExternal(0, () -> {
+                busy.countDown();
+                long end = System.nanoTime() + 300_000_000L;
+                while (System.nanoTime() - end < 0) {
+                    Thread.onSpinWait();
+                }
+                return Future.done();
+            });
+            assertTrue(busy.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            on(1, () -> {
+                Buffer b = Buffer.allocate(size);
+                b.segment().fill((byte) 7);
+                await(client1.output().write(b));
+                await(client1.output().close());
+                return null;
+            });
+            join(spin);
+            assertEquals(size, join(received));
+            on(1, () -> await(client1.close()));
+        } finally {
+            closeServer();
+        }
+    }
+
     @Test
     void writesWaitWhileThePeerDoesNotRead() throws Exception {
         SocketAddress server = on(0, () -> {

@@ -1,0 +1,47 @@
+/**
+ * SCTP (RFC 9260) in user space, over UDP encapsulation (RFC 6951) or raw IP (protocol 132), with the API SCTP
+ * applications need: whole messages with their stream, SSN, PPID and unordered flag, typed notifications in the
+ * same ordered feed, control of the stream counts, and a listener whose {@code abortAccept} works.
+ *
+ * <h2>Layers</h2>
+ * {@link io.percore.sctp.SctpCodec} turns packets into {@link io.percore.sctp.Chunk} records and back (CRC32c
+ * included). An {@link io.percore.sctp.SctpTransport} carries packets: {@link io.percore.sctp.UdpEncapsulation},
+ * {@link io.percore.sctp.RawIpTransport}, or an in-memory network in tests. An {@link io.percore.sctp.SctpStack}
+ * is one shard's endpoint over one transport: it answers INITs statelessly with signed cookies, creates
+ * associations from valid COOKIE-ECHOs, checks verification tags and applies the out-of-the-blue rules, on the
+ * ports it owns only. An {@link io.percore.sctp.SctpAssociation} is the state machine of one association.
+ *
+ * <h2>Sharding: one owner shard per association</h2>
+ * A {@link io.percore.sctp.ShardedSctpStack} puts one stack on every shard and makes them one endpoint, the way
+ * Seastar runs a listening socket on every shard. An association lives on one shard, its owner, named by a hash
+ * of the peer's address, the peer's port and the local port ({@link io.percore.sctp.ShardedSctpStack#ownerOf}).
+ * Every verification tag a shard chooses is congruent to the shard's number modulo the shard count, so a packet
+ * carrying our tag names its owner at a glance; the hash is needed only for packets that carry no tag of ours:
+ * INIT (tag 0) and ABORT / SHUTDOWN-COMPLETE with the T bit. The shard the hash names answers an INIT (keeping
+ * no state: all it knows goes into the signed cookie), and the tag it puts in the INIT-ACK brings the
+ * COOKIE-ECHO back to it. An outgoing {@code connect} picks an ephemeral local port whose hash names the calling
+ * shard, so the peer's INITs for that association (collisions, restarts) find it too.
+ *
+ * <p>Why this choice: the kernel's own spreading cannot be ours. With UDP encapsulation each shard binds the same
+ * port with SO_REUSEPORT and the kernel picks a socket by a secret hash of the UDP 4-tuple; with raw IP every raw
+ * socket of the host receives every SCTP packet. Neither knows associations. So the stack decides ownership
+ * itself, from what every packet carries (its tag, or its addresses and ports), without a shared table: no
+ * lookups across shards, no locks, no state before COOKIE-ECHO. A UDP packet that the kernel put on another
+ * shard costs one copy and one cross-shard hand-off; over raw IP each shard reads every packet and drops, after
+ * looking at its header only, those it does not own. Associations are spread as evenly as the peers' ports are
+ * varied; a multi-homed peer's packets from its other addresses still carry our tag and reach the owner.
+ *
+ * <h2>Payloads are shard buffers</h2>
+ * Messages carry {@link io.percore.memory.Buffer}s. A sent message's buffer is taken by
+ * {@link io.percore.sctp.SctpAssociation#send}: its DATA chunks are views of it (no copy when fragmenting), kept
+ * for retransmission and released as the peer acknowledges them. The transport reads a datagram into its receive
+ * area; one holding DATA is copied from there into an exactly sized buffer of the shard's pool, and a message
+ * that arrived in one DATA chunk is a view of that buffer; a fragmented message is reassembled into one new
+ * buffer. The application owns what
+ * {@link io.percore.sctp.SctpAssociation#receive} returns and releases it, or sends it on unchanged (an echo
+ * copies nothing).
+ *
+ * <p>Threads: everything here belongs to one shard, except the codec (stateless) and the records of immutable
+ * values; see each type.
+ */
+package io.percore.sctp;
