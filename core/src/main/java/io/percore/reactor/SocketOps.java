@@ -30,4 +30,36 @@ public interface SocketOps {
 
     /** connect(2) to a prepared sockaddr: 0 when connected. */
     Future<Integer> connect(PollableFd fd, MemorySegment addr, int addrLen);
+
+    /**
+     * Starts receiving a connected stream socket's data ahead of the reader, into buffers of the backend's own
+     * (see {@link ReceiveStream}). Until the stream is closed or {@code fd} forgotten, no other receive may be
+     * issued on {@code fd}.
+     *
+     * @return the stream, or null when this backend (or this kernel, or its configuration) does not offer one:
+     *         the caller then issues {@link #recv} per read. The default returns null.
+     */
+    default ReceiveStream receiveStream(PollableFd fd) {
+        return null;
+    }
+
+    /**
+     * @return the smallest send for which {@link #sendZeroCopy} is worth it, or 0 when this backend does not
+     *         offer zero-copy sends (the default)
+     */
+    default int zeroCopyThreshold() {
+        return 0;
+    }
+
+    /**
+     * send(2) without copying {@code buf} into the socket: the future resolves with the bytes sent, and
+     * {@code onKernelDone} runs (on the shard, from the reactor loop) once the kernel no longer reads
+     * {@code buf}, which may be later; {@code buf} must stay valid until then. {@code onKernelDone} also runs when
+     * the send fails or is cancelled. Offered only when {@link #zeroCopyThreshold()} is not 0.
+     *
+     * @throws UnsupportedOperationException when {@link #zeroCopyThreshold()} is 0 (the default)
+     */
+    default Future<Integer> sendZeroCopy(PollableFd fd, MemorySegment buf, int flags, Runnable onKernelDone) {
+        throw new UnsupportedOperationException("this backend has no zero-copy send");
+    }
 }

@@ -53,6 +53,10 @@ public final class IoUring implements AutoCloseable {
     public static final int CQE_F_BUFFER = 1;
     /** CQE flag: the request stays armed and will post more completions (multishot). */
     public static final int CQE_F_MORE = 1 << 1;
+    /** CQE flag: a zero-copy send's notification: the kernel no longer reads the buffer. */
+    public static final int CQE_F_NOTIF = 1 << 3;
+    /** With {@link #CQE_F_BUFFER}, the provided buffer's id is {@code flags >>> CQE_BUFFER_SHIFT}. */
+    public static final int CQE_BUFFER_SHIFT = 16;
 
     /** SQ flag: completions were held back because the CQ was full; enter with GETEVENTS to flush them. */
     public static final int SQ_CQ_OVERFLOW = 1 << 1;
@@ -66,6 +70,9 @@ public final class IoUring implements AutoCloseable {
 
     private static final long SYS_IO_URING_SETUP = 425, SYS_IO_URING_ENTER = 426, SYS_IO_URING_REGISTER = 427;
     private static final long IORING_REGISTER_PROBE = 8;
+    private static final long IORING_REGISTER_PBUF_RING = 22, IORING_UNREGISTER_PBUF_RING = 23;
+    /** {@code struct io_uring_buf_reg { u64 ring_addr; u32 ring_entries; u16 bgid; u16 flags; u64 resv[3]; }}. */
+    private static final int BUF_REG_SIZE = 40, BUF_REG_ENTRIES = 8, BUF_REG_BGID = 12;
     private static final int PROBE_OPS = 256, PROBE_HEADER = 16, PROBE_OP_SIZE = 8, IO_URING_OP_SUPPORTED = 1;
     private static final long IORING_OFF_SQ_RING = 0L, IORING_OFF_SQES = 0x10000000L;
     private static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 0x01, MAP_POPULATE = 0x08000;
@@ -314,6 +321,47 @@ public final class IoUring implements AutoCloseable {
             supported[i] = (flags & IO_URING_OP_SUPPORTED) != 0;
         }
         return new IoUringProbe(lastOp, supported);
+    }
+
+    /**
+     * IORING_REGISTER_PBUF_RING (5.19): lends the kernel a ring of provided buffers as group {@code group}. The
+     * ring memory ({@link IoUringBufRing}) must stay valid and mapped until {@link #unregisterBufferRing} or
+     * {@link #close()}.
+     *
+     * @param ring    page-aligned native memory of {@code entries} × {@link IoUringBufRing#ENTRY_SIZE} bytes
+     * @param entries a power of two, at most 32768
+     * @throws ErrnoException EINVAL when the kernel has no buffer rings (before 5.19) or refuses the arguments
+     */
+    public void registerBufferRing(MemorySegment ring, int entries, int group) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment reg = a.allocate(BUF_REG_SIZE, 8);
+            reg.set(ValueLayout.JAVA_LONG, 0, ring.address());
+            reg.set(ValueLayout.JAVA_INT, BUF_REG_ENTRIES, entries);
+            reg.set(ValueLayout.JAVA_SHORT, BUF_REG_BGID, (short) group);
+            register(IORING_REGISTER_PBUF_RING, reg, "IORING_REGISTER_PBUF_RING group " + group);
+        }
+    }
+
+    /** IORING_UNREGISTER_PBUF_RING: takes back buffer group {@code group}; the kernel no longer reads its ring. */
+    public void unregisterBufferRing(int group) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment reg = a.allocate(BUF_REG_SIZE, 8);
+            reg.set(ValueLayout.JAVA_SHORT, BUF_REG_BGID, (short) group);
+            register(IORING_UNREGISTER_PBUF_RING, reg, "IORING_UNREGISTER_PBUF_RING group " + group);
+        }
+    }
+
+    private void register(long opcode, MemorySegment arg, String what) {
+        long r;
+        try {
+            r = (long) SYSCALL_REGISTER.invokeExact(Native.errnoSlot(), SYS_IO_URING_REGISTER, (long) fd, opcode, arg,
+                    1L);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        if (r < 0) {
+            throw new ErrnoException(Native.lastErrno(), "io_uring_register", what);
+        }
     }
 
     /** @return the ring's descriptor. Any thread. */

@@ -27,6 +27,8 @@ public final class IoUringOpcode {
     public static final int PROVIDE_BUFFERS = 31;
     /** Added in 5.19 with multishot accept; its presence in a probe stands in for that kernel version. */
     public static final int SOCKET = 45;
+    /** Added in 6.0 with multishot RECV; its presence stands in for that kernel version too. */
+    public static final int SEND_ZC = 47;
 
     private static final String[] NAMES = {
         "NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD", "POLL_REMOVE",

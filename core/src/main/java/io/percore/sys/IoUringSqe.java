@@ -53,6 +53,10 @@ public final class IoUringSqe {
     public static final int POLL_ADD_MULTI = 1;
     /** ACCEPT (in IOPRIO): keep accepting, one completion per connection (5.19). */
     public static final int ACCEPT_MULTISHOT = 1;
+    /** RECV (in IOPRIO): keep receiving, one completion per buffer filled (6.0); needs {@link #IOSQE_BUFFER_SELECT}. */
+    public static final int RECV_MULTISHOT = 1 << 1;
+    /** Entry flag (in FLAGS): the kernel picks the buffer from the provided-buffer group in BUF_INDEX (5.7). */
+    public static final int IOSQE_BUFFER_SELECT = 1 << 5;
 
     private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT;
@@ -120,6 +124,30 @@ public final class IoUringSqe {
     /** RECV into {@code buf} with recv(2) {@code msgFlags}. */
     public static void recv(MemorySegment sqes, long sqe, int fd, long buf, int len, int msgFlags, long userData) {
         prepare(sqes, sqe, IoUringOpcode.RECV, fd, buf, len, 0, userData);
+        opFlags(sqes, sqe, msgFlags);
+    }
+
+    /**
+     * RECV, multishot, into buffers the kernel picks from provided-buffer group {@code bufferGroup}: one
+     * completion per buffer filled, with {@link IoUring#CQE_F_BUFFER} and the buffer id in the upper 16 bits of
+     * the flags, and {@link IoUring#CQE_F_MORE} while the request stays armed. An empty group ends it with
+     * -ENOBUFS.
+     */
+    public static void recvMultishot(MemorySegment sqes, long sqe, int fd, int bufferGroup, long userData) {
+        prepare(sqes, sqe, IoUringOpcode.RECV, fd, 0, 0, 0, userData);
+        sqes.set(U8, sqe + FLAGS, (byte) IOSQE_BUFFER_SELECT);
+        ioprio(sqes, sqe, RECV_MULTISHOT);
+        sqes.set(U16, sqe + BUF_INDEX, (short) bufferGroup);
+    }
+
+    /**
+     * SEND_ZC (6.0): sends from {@code buf} without copying it into the socket. Two completions arrive: the
+     * result (bytes sent, with {@link IoUring#CQE_F_MORE}) and later a notification
+     * ({@link IoUring#CQE_F_NOTIF}) once the kernel no longer reads {@code buf}; only then may it be reused.
+     */
+    public static void sendZeroCopy(MemorySegment sqes, long sqe, int fd, long buf, int len, int msgFlags,
+                                    long userData) {
+        prepare(sqes, sqe, IoUringOpcode.SEND_ZC, fd, buf, len, 0, userData);
         opFlags(sqes, sqe, msgFlags);
     }
 

@@ -13,6 +13,7 @@ import io.percore.net.SocketAddress;
 import io.percore.reactor.PollableFd;
 import io.percore.reactor.ReactorBackend;
 import io.percore.reactor.Readiness;
+import io.percore.reactor.ReceiveStream;
 import io.percore.reactor.SocketOps;
 import io.percore.sys.Errno;
 import io.percore.sys.ErrnoException;
@@ -30,13 +31,17 @@ import java.util.function.BiConsumer;
  * it), and hands it to the caller. On the readiness path a short read means the socket is drained, so the next
  * read waits for readiness before calling recv; the backend remembers readiness that arrived in between. The
  * exception is a readiness report that also carried the peer's FIN (RDHUP) or an error: that condition stays
- * true without a new edge, so from then on every read calls recv at once, until it meets the end.
+ * true without a new edge, so from then on every read calls recv at once, until it meets the end. On the
+ * completion path, when the backend offers a {@link ReceiveStream} (io_uring's multishot receive into provided
+ * buffers), reads take the buffers it received ahead instead, sized by the backend.
  *
  * <p><b>Writing.</b> Writes join one send queue (a {@link Packet} of every fragment not yet taken by the
  * kernel). The first write of a task schedules a send for the end of that task, so the writes a task makes go
  * out together in one {@code sendmsg} of up to {@link MsgHdr#IOV_MAX} fragments. A write's future is ready
  * while the queue holds at most {@link PosixStack#SEND_QUEUE_LIMIT} bytes; beyond, it waits until the kernel has
- * taken enough, which is the back-pressure a writer that waits for its writes obeys.
+ * taken enough, which is the back-pressure a writer that waits for its writes obeys. When the backend offers
+ * zero-copy sends ({@link SocketOps#zeroCopyThreshold()}), a head fragment at least that large goes out alone
+ * that way, a view of it held until the kernel says it is done.
  *
  * <p><b>Failures</b> (a reset, a broken pipe) fail this connection's pending and later operations with the
  * typed {@link NetException}; nothing else is affected.
@@ -224,6 +229,9 @@ public final class PosixConnectedSocket implements ConnectedSocket {
         private boolean waiting;
         private int readSize = PosixStack.MIN_READ;
         private final BiConsumer<Integer, Throwable> onReadable = this::readable;
+        /** Completion path: the backend's own receive stream (io_uring multishot receive), made by the first read. */
+        private ReceiveStream stream;
+        private boolean streamAsked;
 
         @Override
         public Future<Buffer> read() {
@@ -240,6 +248,13 @@ public final class PosixConnectedSocket implements ConnectedSocket {
                 return Future.ready(Buffer.empty());
             }
             if (ops != null) {
+                if (!streamAsked) {
+                    streamAsked = true;
+                    stream = ops.receiveStream(pfd);
+                }
+                if (stream != null) {
+                    return readStream();
+                }
                 Promise<Buffer> p = new Promise<>();
                 pending = p;
                 submitRecv();
@@ -360,6 +375,41 @@ public final class PosixConnectedSocket implements ConnectedSocket {
             p.setValue(b);
         }
 
+        /** Completion path with a receive stream: data the backend received ahead is handed over as it is. */
+        private Future<Buffer> readStream() {
+            Future<Buffer> f = stream.read();
+            if (f.isReady() && !f.getNow().isEmpty()) {
+                return f;
+            }
+            Promise<Buffer> p = new Promise<>();
+            pending = p;
+            f.onComplete((b, err) -> streamRead(p, b, err));
+            return p;
+        }
+
+        private void streamRead(Promise<Buffer> p, Buffer b, Throwable err) {
+            if (pending != p || closed || eof) {
+                if (b != null) {
+                    b.release(); // the read was already answered (shut down or closed)
+                }
+                return;
+            }
+            pending = null;
+            if (err != null) {
+                p.setException(failed(err));
+            } else if (b.isEmpty()) {
+                NetException reset = resetInsteadOfEnd();
+                if (reset != null) {
+                    p.setException(reset);
+                    return;
+                }
+                eof = true;
+                p.setValue(b);
+            } else {
+                p.setValue(b);
+            }
+        }
+
         /** Completion path: one recv owning its buffer until it completes. */
         private void submitRecv() {
             int size = readSize;
@@ -431,6 +481,9 @@ public final class PosixConnectedSocket implements ConnectedSocket {
                 return Future.done();
             }
             eof = true;
+            if (stream != null) {
+                stream.close();
+            }
             try {
                 Socket.shutdown(fd, Socket.SHUT_RD);
             } catch (ErrnoException e) {
@@ -446,6 +499,9 @@ public final class PosixConnectedSocket implements ConnectedSocket {
 
         /** The socket closed: a pending read fails. */
         void closed() {
+            if (stream != null) {
+                stream.close(); // drops data received and not read; forget then waits for the kernel
+            }
             Promise<Buffer> p = pending;
             if (p != null) {
                 pending = null;
@@ -637,6 +693,14 @@ public final class PosixConnectedSocket implements ConnectedSocket {
             }
             int count = queue.fragmentCount();
             inFlight++;
+            int zeroCopy = ops.zeroCopyThreshold();
+            if (zeroCopy > 0 && queue.fragment(0).length() >= zeroCopy) {
+                // The kernel reads this fragment until its notification, maybe after the queue dropped it: a view
+                // of its own keeps the memory until then.
+                Buffer held = queue.fragment(0).share();
+                ops.sendZeroCopy(pfd, held.segment(), Socket.MSG_NOSIGNAL, held::release).onComplete(onSent);
+                return;
+            }
             if (count == 1) {
                 ops.send(pfd, queue.fragment(0).segment(), Socket.MSG_NOSIGNAL).onComplete(onSent);
                 return;

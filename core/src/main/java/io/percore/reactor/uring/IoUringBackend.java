@@ -2,6 +2,7 @@ package io.percore.reactor.uring;
 
 import io.percore.core.Future;
 import io.percore.core.Promise;
+import io.percore.memory.Buffer;
 import io.percore.reactor.FdClosedException;
 import io.percore.reactor.FileOps;
 import io.percore.reactor.PollableFd;
@@ -20,6 +21,7 @@ import io.percore.sys.IoUringSqe;
 import io.percore.sys.IoUringUnavailableException;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,10 +62,36 @@ public final class IoUringBackend implements ReactorBackend {
         IoUringOpcode.FSYNC, IoUringOpcode.SEND, IoUringOpcode.RECV, IoUringOpcode.SENDMSG, IoUringOpcode.RECVMSG,
         IoUringOpcode.ACCEPT, IoUringOpcode.CONNECT};
 
+    /** System property: {@code false} turns multishot receives into provided buffers off (single RECV per read). */
+    public static final String PROP_RECV_MULTISHOT = "percore.io_uring.recv-multishot";
+    /** System property: how many provided receive buffers a shard has (a power of two; default 256). */
+    public static final String PROP_RECV_BUFFERS = "percore.io_uring.recv-buffers";
+    /** System property: the size of each provided receive buffer in bytes (default 16384). */
+    public static final String PROP_RECV_BUFFER_SIZE = "percore.io_uring.recv-buffer-size";
+    /** System property: the smallest send made with SEND_ZC, in bytes; 0 (the default) never uses it. */
+    public static final String PROP_SEND_ZC_THRESHOLD = "percore.io_uring.send-zc-threshold";
+
+    /** Default count of provided receive buffers per shard. */
+    public static final int DEFAULT_RECV_BUFFERS = 256;
+    /** Default size of a provided receive buffer. */
+    public static final int DEFAULT_RECV_BUFFER_SIZE = 16 << 10;
+
+    /** Each fallback from a missing kernel feature is logged once per process, not once per shard. */
+    private static final AtomicBoolean LOGGED_NO_RECV_MULTISHOT = new AtomicBoolean();
+    private static final AtomicBoolean LOGGED_NO_SEND_ZC = new AtomicBoolean();
+
     private final IoUring ring;
     private final MemorySegment sqes;
     private final EventFd wake;
     private final boolean multishotAccept;
+    /** The kernel has multishot RECV and SEND_ZC (6.0; buffer rings are 5.19). */
+    private final boolean kernelHas60;
+    private boolean receiveStreams;
+    private int recvBufferCount = Integer.getInteger(PROP_RECV_BUFFERS, DEFAULT_RECV_BUFFERS);
+    private int recvBufferSize = Integer.getInteger(PROP_RECV_BUFFER_SIZE, DEFAULT_RECV_BUFFER_SIZE);
+    private int zeroCopyThreshold;
+    /** Made on the first receive stream; null before, and when receive streams are off. */
+    private BufferRing bufferRing;
     private final IoUring.CompletionHandler dispatcher = this::complete;
     private final IoUringSocketOps socketOps = new IoUringSocketOps(this);
     private final IoUringFileOps fileOps = new IoUringFileOps(this);
@@ -79,6 +107,8 @@ public final class IoUringBackend implements ReactorBackend {
 
     private long completions;
     private long earlySubmissions;
+    private long zeroCopySends;
+    private long zeroCopyNotifications;
 
     private IoUringBackend(IoUring ring, EventFd wake) {
         this.ring = ring;
@@ -89,6 +119,19 @@ public final class IoUringBackend implements ReactorBackend {
         this.wakeMultishot = (ring.features() & IoUringParams.FEAT_RSRC_TAGS) != 0;
         // Nor multishot ACCEPT (5.19); IORING_OP_SOCKET arrived in the same release.
         this.multishotAccept = ring.probe().supports(IoUringOpcode.SOCKET);
+        // Multishot RECV (6.0) has no opcode of its own either; SEND_ZC arrived in the same release.
+        this.kernelHas60 = ring.probe().supports(IoUringOpcode.SEND_ZC);
+        boolean wantStreams = !"false".equalsIgnoreCase(System.getProperty(PROP_RECV_MULTISHOT, "true"));
+        this.receiveStreams = wantStreams && kernelHas60;
+        if (wantStreams && !kernelHas60 && LOGGED_NO_RECV_MULTISHOT.compareAndSet(false, true)) {
+            LOG.info("io_uring: this kernel has no multishot receive with provided buffers (Linux 6.0 needed); "
+                    + "sockets use one RECV per read");
+        }
+        int zc = Integer.getInteger(PROP_SEND_ZC_THRESHOLD, 0);
+        this.zeroCopyThreshold = zc > 0 && kernelHas60 ? zc : 0;
+        if (zc > 0 && !kernelHas60 && LOGGED_NO_SEND_ZC.compareAndSet(false, true)) {
+            LOG.info("io_uring: this kernel has no SEND_ZC (Linux 6.0 needed); sends copy");
+        }
     }
 
     /**
@@ -158,6 +201,9 @@ public final class IoUringBackend implements ReactorBackend {
      */
     @Override
     public boolean poll() {
+        if (bufferRing != null && bufferRing.needsService()) {
+            bufferRing.service();
+        }
         if (ring.needsEnter()) {
             submitNow();
         }
@@ -168,6 +214,9 @@ public final class IoUringBackend implements ReactorBackend {
 
     @Override
     public void sleep(long timeoutNanos) {
+        if (bufferRing != null && bufferRing.needsService()) {
+            bufferRing.service();
+        }
         // Completions already there (a wake-up included) end the sleep before it starts.
         if (ring.completionsReady() == 0) {
             ring.submitAndWait(timeoutNanos);
@@ -329,6 +378,14 @@ public final class IoUringBackend implements ReactorBackend {
         }
         PendingOp op = ops[(int) (userData - OP_BASE)];
         completions++;
+        if (op.kind == PendingOp.KIND_MULTISHOT_RECV) {
+            completeRecv(op, result, flags);
+            return;
+        }
+        if (op.kind == PendingOp.KIND_SEND_ZC) {
+            completeSendZc(op, result, flags);
+            return;
+        }
         if (op.kind == PendingOp.KIND_MULTISHOT_ACCEPT) {
             MultishotAccept accept = op.accept;
             boolean cancelled = op.cancelled;
@@ -367,6 +424,67 @@ public final class IoUringBackend implements ReactorBackend {
             promise.setValue(result);
         } else {
             promise.setException(new ErrnoException(-result, "io_uring " + IoUringOpcode.name(opcode), "fd " + fd));
+        }
+    }
+
+    /** A completion of a multishot receive: data in a ring buffer, end of stream, or why it ended. */
+    private void completeRecv(PendingOp op, int result, int flags) {
+        MultishotRecv recv = op.recv;
+        boolean cancelled = op.cancelled;
+        boolean more = (flags & IoUring.CQE_F_MORE) != 0;
+        if (!more) {
+            if (op.fdState != null) {
+                op.fdState.unlink(op);
+            }
+            release(op);
+        }
+        Buffer data = null;
+        if ((flags & IoUring.CQE_F_BUFFER) != 0) {
+            int bid = flags >>> IoUring.CQE_BUFFER_SHIFT;
+            if (cancelled || result <= 0) {
+                bufferRing.putBack(bid); // nobody will read it: straight back to the kernel
+            } else {
+                data = bufferRing.lend(bid, result);
+            }
+        }
+        if (!cancelled) {
+            recv.onCompletion(op, result, more, data);
+        }
+    }
+
+    /**
+     * A completion of a SEND_ZC: first the result (with CQE_F_MORE when a notification follows), then the
+     * notification. The operation leaves its descriptor's list with the result, so forgetting the descriptor
+     * does not wait for notifications, which TCP sends only once the peer acknowledged the data; the buffer
+     * stays held by {@code onKernelDone} until then.
+     */
+    private void completeSendZc(PendingOp op, int result, int flags) {
+        if ((flags & IoUring.CQE_F_NOTIF) != 0) {
+            zeroCopyNotifications++;
+            Runnable done = op.onKernelDone;
+            release(op);
+            done.run();
+            return;
+        }
+        Promise<Integer> promise = op.promise;
+        boolean cancelled = op.cancelled;
+        int fd = op.fd;
+        op.promise = null;
+        if (op.fdState != null) {
+            op.fdState.unlink(op);
+        }
+        if ((flags & IoUring.CQE_F_MORE) == 0) {
+            Runnable done = op.onKernelDone;
+            release(op);
+            done.run();
+        }
+        if (cancelled || promise == null) {
+            return;
+        }
+        if (result >= 0) {
+            promise.setValue(result);
+        } else {
+            promise.setException(new ErrnoException(-result, "io_uring SEND_ZC", "fd " + fd));
         }
     }
 
@@ -466,7 +584,7 @@ public final class IoUringBackend implements ReactorBackend {
             PendingOp op = snapshot[i];
             if (!op.cancelled) { // some may have been cancelled already (a closed multishot accept)
                 markCancelled(op);
-                waiters[i] = op.kind == PendingOp.KIND_MULTISHOT_ACCEPT ? op.accept : op.promise;
+                waiters[i] = waiterOf(op);
                 op.promise = null;
             }
         }
@@ -480,10 +598,21 @@ public final class IoUringBackend implements ReactorBackend {
         for (Object w : waiters) {
             if (w instanceof MultishotAccept accept) {
                 accept.onForgotten(closedEx);
+            } else if (w instanceof MultishotRecv recv) {
+                recv.onForgotten(closedEx);
             } else if (w instanceof Promise<?> p) {
                 p.trySetException(closedEx);
             }
         }
+    }
+
+    /** @return who learns that {@code op} was cancelled: its promise, or its multishot owner. */
+    private static Object waiterOf(PendingOp op) {
+        return switch (op.kind) {
+            case PendingOp.KIND_MULTISHOT_ACCEPT -> op.accept;
+            case PendingOp.KIND_MULTISHOT_RECV -> op.recv;
+            default -> op.promise;
+        };
     }
 
     private void awaitCancelled(FdState st, PollableFd fd) {
@@ -563,6 +692,106 @@ public final class IoUringBackend implements ReactorBackend {
         return op;
     }
 
+    // ---------------------------------------------------------------- receive streams and zero-copy sends
+
+    /**
+     * @return true when sockets' input is received by multishot receives into provided buffers: the kernel has
+     *         them (Linux 6.0), {@link #PROP_RECV_MULTISHOT} did not turn them off, and neither did
+     *         {@link #setReceiveStreams}. Shard thread.
+     */
+    public boolean usesReceiveStreams() {
+        return receiveStreams;
+    }
+
+    /**
+     * Turns multishot receives on or off for receive streams made from now on; on only takes effect when the
+     * kernel has them. Off makes {@link SocketOps#receiveStream} return null, so the POSIX stack issues one
+     * RECV per read. Shard thread.
+     */
+    public void setReceiveStreams(boolean on) {
+        receiveStreams = on && kernelHas60;
+    }
+
+    /**
+     * Sets the provided receive buffers: {@code count} buffers of {@code size} bytes per shard. Only before the
+     * first receive stream, which registers them. Shard thread.
+     *
+     * @param count a power of two, 2 to 32768
+     * @throws IllegalStateException once the buffers are registered
+     */
+    public void setReceiveBuffers(int count, int size) {
+        if (bufferRing != null) {
+            throw new IllegalStateException("the receive buffers are registered already: " + bufferRing);
+        }
+        if (count < 2 || count > 32768 || Integer.bitCount(count) != 1 || size < 1) {
+            throw new IllegalArgumentException("receive buffers: count must be a power of two from 2 to 32768 and "
+                    + "size positive, got " + count + " × " + size);
+        }
+        recvBufferCount = count;
+        recvBufferSize = size;
+    }
+
+    /**
+     * Sets the smallest send made with SEND_ZC (the kernel then sends from the buffer itself and says when it is
+     * done with it); 0 turns zero-copy sends off. Has no effect on a kernel without SEND_ZC. Shard thread.
+     */
+    public void setZeroCopyThreshold(int bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("a zero-copy threshold cannot be negative: " + bytes);
+        }
+        zeroCopyThreshold = kernelHas60 ? bytes : 0;
+    }
+
+    /** @return the smallest send made with SEND_ZC, or 0 when zero-copy sends are off. Shard thread. */
+    public int zeroCopyThreshold() {
+        return zeroCopyThreshold;
+    }
+
+    /** @return the shard's provided receive buffers, registering them on first use; null when off or refused. */
+    BufferRing bufferRing() {
+        if (bufferRing == null && receiveStreams) {
+            try {
+                bufferRing = BufferRing.create(this, ring, recvBufferCount, recvBufferSize);
+            } catch (ErrnoException e) {
+                receiveStreams = false;
+                if (LOGGED_NO_RECV_MULTISHOT.compareAndSet(false, true)) {
+                    LOG.info("io_uring: the kernel refused a provided-buffer ring ({}); sockets use one RECV per read",
+                            e.getMessage());
+                }
+            }
+        }
+        return bufferRing;
+    }
+
+    /** Arms a multishot receive for {@code recv}; null when {@code fd} is forgotten. */
+    PendingOp armMultishotRecv(MultishotRecv recv, PollableFd fd) {
+        long sqe = sqe();
+        if (fd.isForgotten()) {
+            abandon(sqe);
+            return null;
+        }
+        PendingOp op = acquire(PendingOp.KIND_MULTISHOT_RECV, IoUringOpcode.RECV, fd.fd());
+        op.recv = recv;
+        stateOf(fd).link(op);
+        IoUringSqe.recvMultishot(sqes, sqe, fd.fd(), BufferRing.GROUP, op.userData);
+        return op;
+    }
+
+    /** Starts a SEND_ZC; {@code onKernelDone} runs at its notification (or at once if none follows). */
+    PendingOp startSendZc(PollableFd fd, long sqe, Object keep, Runnable onKernelDone) {
+        if (fd.isForgotten()) {
+            abandon(sqe);
+            return null;
+        }
+        PendingOp op = acquire(PendingOp.KIND_SEND_ZC, IoUringOpcode.SEND_ZC, fd.fd());
+        op.promise = new Promise<>();
+        op.keep = keep;
+        op.onKernelDone = onKernelDone;
+        stateOf(fd).link(op);
+        zeroCopySends++;
+        return op;
+    }
+
     // ---------------------------------------------------------------- introspection
 
     /** @return the kernel's supported opcodes, probed when the ring was made. */
@@ -574,6 +803,8 @@ public final class IoUringBackend implements ReactorBackend {
     public String describe() {
         return ring + (wakeMultishot ? "; multishot poll" : "; one-shot poll")
                 + (multishotAccept ? "; multishot accept" : "")
+                + (receiveStreams ? "; multishot receive" : "")
+                + (zeroCopyThreshold > 0 ? "; SEND_ZC from " + zeroCopyThreshold + " bytes" : "")
                 + (ring.usesExtArg() ? "; timed waits by EXT_ARG" : "; timed waits by TIMEOUT entries");
     }
 
@@ -585,6 +816,16 @@ public final class IoUringBackend implements ReactorBackend {
     /** @return completions of operations reaped so far. Shard thread. */
     public long completions() {
         return completions;
+    }
+
+    /** @return SEND_ZC operations started so far. Shard thread. */
+    public long zeroCopySends() {
+        return zeroCopySends;
+    }
+
+    /** @return SEND_ZC notifications (the kernel done with a buffer) reaped so far. Shard thread. */
+    public long zeroCopyNotifications() {
+        return zeroCopyNotifications;
     }
 
     /** @return how many times a full SQ made the backend submit before the end of the turn. Shard thread. */
@@ -614,6 +855,9 @@ public final class IoUringBackend implements ReactorBackend {
             if (inFlight > 0) {
                 cancelAll();
             }
+            if (bufferRing != null) {
+                bufferRing.close();
+            }
         } finally {
             try {
                 wake.close();
@@ -636,7 +880,7 @@ public final class IoUringBackend implements ReactorBackend {
                 if (n == waiters.length) {
                     waiters = Arrays.copyOf(waiters, n * 2);
                 }
-                waiters[n++] = op.kind == PendingOp.KIND_MULTISHOT_ACCEPT ? op.accept : op.promise;
+                waiters[n++] = waiterOf(op);
                 op.promise = null;
             }
         }
@@ -661,6 +905,8 @@ public final class IoUringBackend implements ReactorBackend {
         for (int i = 0; i < n; i++) {
             if (waiters[i] instanceof MultishotAccept accept) {
                 accept.onClosed(closedEx);
+            } else if (waiters[i] instanceof MultishotRecv recv) {
+                recv.onClosed(closedEx);
             } else if (waiters[i] instanceof Promise<?> p) {
                 p.trySetException(closedEx);
             }

@@ -3,6 +3,7 @@ package io.percore.reactor.uring;
 import io.percore.core.Future;
 import io.percore.reactor.FdClosedException;
 import io.percore.reactor.PollableFd;
+import io.percore.reactor.ReceiveStream;
 import io.percore.reactor.SocketOps;
 import io.percore.sys.IoUringOpcode;
 import io.percore.sys.IoUringSqe;
@@ -111,6 +112,46 @@ final class IoUringSocketOps implements SocketOps {
             return Future.failed(new FdClosedException(fd));
         }
         IoUringSqe.connect(backend.sqes(), sqe, fd.fd(), addr.address(), addrLen, op.userData);
+        return op.promise;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A {@link MultishotRecv} into the shard's provided buffers; null when the kernel lacks multishot
+     * receives (before 6.0), they were turned off ({@link IoUringBackend#setReceiveStreams}), or the kernel
+     * refused the buffer ring. A forgotten descriptor gives a stream whose first read fails.
+     */
+    @Override
+    public ReceiveStream receiveStream(PollableFd fd) {
+        BufferRing buffers = backend.usesReceiveStreams() ? backend.bufferRing() : null;
+        return buffers == null ? null : new MultishotRecv(backend, buffers, fd);
+    }
+
+    @Override
+    public int zeroCopyThreshold() {
+        return backend.zeroCopyThreshold();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>IORING_OP_SEND_ZC. {@code onKernelDone} runs from the reactor loop at the kernel's notification; for
+     * TCP that is once the peer acknowledged the data, which may be after the descriptor was forgotten.
+     */
+    @Override
+    public Future<Integer> sendZeroCopy(PollableFd fd, MemorySegment buf, int flags, Runnable onKernelDone) {
+        if (backend.zeroCopyThreshold() == 0) {
+            throw new UnsupportedOperationException("zero-copy sends are off on this backend");
+        }
+        int len = Buffers.readableLength(buf);
+        long sqe = backend.sqe();
+        PendingOp op = backend.startSendZc(fd, sqe, buf, onKernelDone);
+        if (op == null) {
+            onKernelDone.run();
+            return Future.failed(new FdClosedException(fd));
+        }
+        IoUringSqe.sendZeroCopy(backend.sqes(), sqe, fd.fd(), buf.address(), len, flags, op.userData);
         return op.promise;
     }
 }

@@ -13,6 +13,8 @@ import io.percore.core.Promise;
 final class PendingOp {
     static final byte KIND_CALL = 1;
     static final byte KIND_MULTISHOT_ACCEPT = 2;
+    static final byte KIND_MULTISHOT_RECV = 3;
+    static final byte KIND_SEND_ZC = 4;
 
     final int slot;
     final long userData;
@@ -28,6 +30,9 @@ final class PendingOp {
     Object keep;
     Object keep2;
     MultishotAccept accept;
+    MultishotRecv recv;
+    /** SEND_ZC: run once the kernel's notification says it no longer reads the buffer. */
+    Runnable onKernelDone;
 
     /** The descriptor's pending operations form a list, so forget finds them all. */
     FdState fdState;
@@ -49,6 +54,8 @@ final class PendingOp {
         keep = null;
         keep2 = null;
         accept = null;
+        recv = null;
+        onKernelDone = null;
         fdState = null;
         prevOnFd = null;
         nextOnFd = null;
