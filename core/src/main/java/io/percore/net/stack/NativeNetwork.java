@@ -33,7 +33,8 @@ public final class NativeNetwork implements AutoCloseable {
     final NativeStack[] stacks;
     /** TCP port → bit set of listening shards; UDP port → owning shard. Written rarely (listen/bind), read per flow. */
     final ConcurrentHashMap<Integer, Long> tcpListeners = new ConcurrentHashMap<>();
-    final ConcurrentHashMap<Integer, Integer> udpPorts = new ConcurrentHashMap<>();
+    /** UDP ports bound, each with the mask of shards bound to it (every shard may bind a port once). */
+    final ConcurrentHashMap<Integer, Long> udpPorts = new ConcurrentHashMap<>();
     /** The SYN cookie secret, shared so any shard can check a cookie another shard's listener issued. */
     final long cookieSecret;
 
@@ -216,7 +217,27 @@ public final class NativeNetwork implements AutoCloseable {
     /** @return the shard that takes a TCP segment for (local, remote, ports), given which shards listen. */
     int tcpOwner(IpAddr local, IpAddr remote, int localPort, int remotePort) {
         int h = flowShard(local, remote, localPort, remotePort);
-        Long mask = tcpListeners.get(localPort);
+        return among(tcpListeners.get(localPort), h);
+    }
+
+    /**
+     * @return the shard that takes a UDP datagram for (local, remote, ports): its flow's shard when that shard is
+     * bound to the port, else one of the bound shards chosen by the flow's hash (so a peer's datagrams keep to one
+     * shard), or -1 when no shard is bound (the receiving shard answers port unreachable)
+     */
+    int udpOwner(IpAddr local, IpAddr remote, int localPort, int remotePort) {
+        Long mask = udpPorts.get(localPort);
+        if (mask == null || mask == 0) {
+            return -1;
+        }
+        if (Long.bitCount(mask) == 1) {
+            return Long.numberOfTrailingZeros(mask);
+        }
+        return among(mask, flowShard(local, remote, localPort, remotePort));
+    }
+
+    /** @return {@code h} when the mask is empty or holds it, else the bound shard the hash picks among them. */
+    private static int among(Long mask, int h) {
         if (mask == null || mask == 0 || (mask & (1L << h)) != 0) {
             return h;
         }

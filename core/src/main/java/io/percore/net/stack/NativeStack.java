@@ -149,16 +149,24 @@ public final class NativeStack implements NetworkStack {
         return Future.of(() -> tcp.connect(remote));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Every shard may bind the same port once (as with {@code SO_REUSEPORT} on the POSIX stack): a datagram goes
+     * to its flow's shard when that shard is bound, else to one of the bound shards chosen by the flow's hash, so
+     * one peer's datagrams keep to one shard. A shard binding a port twice gets {@link NetException.AddressInUse}.
+     */
     @Override
     public UdpChannel udpChannel(SocketAddress local) {
         if (stopped) {
             throw new NetException.SocketClosed("bind", local);
         }
         int port = local.port();
+        long bit = 1L << shard;
         if (port == 0) {
             for (int tries = 0; tries < 30000; tries++) {
                 int p = 32768 + (int) ((System.nanoTime() + tries * 7919L) % 28000);
-                if (network.udpPorts.putIfAbsent(p, shard) == null) {
+                if (network.udpPorts.putIfAbsent(p, bit) == null) {
                     port = p;
                     break;
                 }
@@ -166,8 +174,13 @@ public final class NativeStack implements NetworkStack {
             if (port == 0) {
                 throw new NetException.AddressInUse(0, local, null);
             }
-        } else if (network.udpPorts.putIfAbsent(port, shard) != null) {
-            throw new NetException.AddressInUse(0, local, null);
+        } else {
+            // Only this shard sets or clears its own bit, so the check and the merge cannot race for it.
+            Long bound = network.udpPorts.get(port);
+            if (bound != null && (bound & bit) != 0) {
+                throw new NetException.AddressInUse(0, local, null);
+            }
+            network.udpPorts.merge(port, bit, (a, b) -> a | b);
         }
         UdpSocket s = new UdpSocket(this, local.withPort(port));
         udp.put(port, s);
@@ -176,7 +189,8 @@ public final class NativeStack implements NetworkStack {
 
     void unbindUdp(int port) {
         udp.remove(port);
-        network.udpPorts.remove(port, shard);
+        long bit = 1L << shard;
+        network.udpPorts.computeIfPresent(port, (p, m) -> (m & ~bit) == 0 ? null : m & ~bit);
     }
 
     // ------------------------------------------------------------------ device polling
@@ -470,7 +484,7 @@ public final class NativeStack implements NetworkStack {
                     return;
                 }
                 int sport = u16(s, ihl), dport = u16(s, ihl + 2);
-                int owner = proto == PROTO_TCP ? network.tcpOwner(dst, src, dport, sport) : udpOwner(dport);
+                int owner = proto == PROTO_TCP ? network.tcpOwner(dst, src, dport, sport) : udpOwner(dst, src, dport, sport);
                 if (owner != shard && !handedIn) {
                     handOff(owner, p, flags, false);
                     return;
@@ -492,9 +506,9 @@ public final class NativeStack implements NetworkStack {
         return (dst.v4() & mask) == (our.v4() & mask) && (dst.v4() | mask) == -1;
     }
 
-    private int udpOwner(int port) {
-        Integer owner = network.udpPorts.get(port);
-        return owner == null ? shard : owner;
+    private int udpOwner(IpAddr local, IpAddr remote, int localPort, int remotePort) {
+        int owner = network.udpOwner(local, remote, localPort, remotePort);
+        return owner < 0 ? shard : owner;
     }
 
     private void icmp4(Buffer p, int ihl, IpAddr src, IpAddr dst, int flags, boolean handedIn) {
@@ -615,7 +629,7 @@ public final class NativeStack implements NetworkStack {
                     return;
                 }
                 int sport = u16(s, off), dport = u16(s, off + 2);
-                int owner = nh == PROTO_TCP ? network.tcpOwner(dst, src, dport, sport) : udpOwner(dport);
+                int owner = nh == PROTO_TCP ? network.tcpOwner(dst, src, dport, sport) : udpOwner(dst, src, dport, sport);
                 if (owner != shard && !handedIn) {
                     handOff(owner, p, flags, true);
                     return;

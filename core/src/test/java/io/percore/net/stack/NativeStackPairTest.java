@@ -46,6 +46,43 @@ class NativeStackPairTest {
         }
     }
 
+    /**
+     * A UDP port bound on every shard (a GTP-U or SCTP-over-UDP server per shard): each peer's datagrams go to one
+     * shard by the flow's hash, both shards get some, and a shard binding the port twice is refused.
+     */
+    @Test
+    void aUdpPortBoundOnEveryShardSpreadsPeersOverThem() throws Exception {
+        try (StackTesting.Pair p = new StackTesting.Pair(2, null, null, "cubic")) {
+            p.smp.invokeOnAllExternal(id -> {
+                UdpChannel ch = p.b.stacks[id].udpChannel(SocketAddress.anyIpv4(2152));
+                io.percore.core.Futures.keepDoing(() -> ch.receive().flatMap(d -> {
+                    d.data().release();
+                    return ch.send(d.sender(), Packet.of(Buffer.copyOf("shard " + id)));
+                })).ignoreFailure();
+                org.junit.jupiter.api.Assertions.assertThrows(NetException.AddressInUse.class,
+                        () -> p.b.stacks[id].udpChannel(SocketAddress.anyIpv4(2152)));
+                return Future.done();
+            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            java.util.Map<String, Integer> answeredBy = new java.util.TreeMap<>();
+            for (int peer = 0; peer < 40; peer++) {
+                String who = p.on(0, () -> {
+                    UdpChannel c = p.a.stacks[0].udpChannel(SocketAddress.anyIpv4(0));
+                    return c.send(SocketAddress.of("10.0.0.2", 2152), Packet.of(Buffer.copyOf("hello")))
+                            .flatMap(v -> c.receive())
+                            .map(d -> {
+                                String s = d.data().toString(StandardCharsets.UTF_8);
+                                d.data().release();
+                                c.close();
+                                return s;
+                            });
+                });
+                answeredBy.merge(who, 1, Integer::sum);
+            }
+            assertEquals(java.util.Set.of("shard 0", "shard 1"), answeredBy.keySet(), "answered by " + answeredBy);
+            assertTrue(answeredBy.get("shard 0") >= 5 && answeredBy.get("shard 1") >= 5, "spread " + answeredBy);
+        }
+    }
+
     @Test
     void tcpEchoOverIpv4AndIpv6FromBothShards() throws Exception {
         try (StackTesting.Pair p = new StackTesting.Pair(2, null, null, "cubic")) {
