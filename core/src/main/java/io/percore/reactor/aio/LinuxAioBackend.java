@@ -62,6 +62,8 @@ public final class LinuxAioBackend implements ReactorBackend {
     private static final long NAP_NANOS = 1_000_000L;
     /** The nested epoll's events of one wait: an edge for each kind of readiness a read or a write waits for. */
     private static final int NESTED_EVENTS = Epoll.EPOLLIN | Epoll.EPOLLOUT | Epoll.EPOLLRDHUP | Epoll.EPOLLET;
+ /** The completion eventfd's token in the sleeping epoll; descriptors' tokens are not negative. */
+    private static final long COMPLETIONS_TOKEN = -2L;
     private static final int IN_BITS = Readiness.IN | Readiness.PRI | Readiness.RDHUP | Readiness.HUP | Readiness.ERR;
     private static final int OUT_BITS = Readiness.OUT | Readiness.HUP | Readiness.ERR;
 
@@ -103,6 +105,11 @@ public final class LinuxAioBackend implements ReactorBackend {
     private final MemorySegment events;
     private final LinuxAioRing ring;
     private final EventFd wake;
+    /**
+     * Signalled by the kernel for every completion (IOCB_FLAG_RESFD), so a shard can sleep in epoll_wait instead of
+     * io_getevents and still hear of its I/O: the exclusive sleep of a shard waiting on a shared listener.
+     */
+    private final EventFd completions;
     private final FileOps fileOps = new AioFileOps();
 
     // Per slot. state: FREE/QUEUED/IN_KERNEL/CANCELLED; ref: the Waits of a POLL, or the buffer of a file op (kept
@@ -135,6 +142,12 @@ public final class LinuxAioBackend implements ReactorBackend {
     private int freeTokenCount;
     private int nextToken;
     private int nestedFds;
+    // The sleeping epoll: shared descriptors' exclusive registrations and the completion eventfd; created with the
+    // first shared wait. The shard sleeps in it while such a registration is pending.
+    private Epoll sleeping;
+    private EpollEvents sleepingEvents;
+    private int exclusiveWaits;
+    private long exclusiveSleeps;
     private int inKernel;
     private boolean busy;
     private boolean closed;
@@ -142,7 +155,7 @@ public final class LinuxAioBackend implements ReactorBackend {
     private long submitCalls;
 
     private LinuxAioBackend(long ctx, int maxEvents, int inFlightLimit, int pollBudget, Arena arena,
-                            MemorySegment iocbs, EventFd wake, boolean useRing) {
+                            MemorySegment iocbs, EventFd wake, EventFd completions, boolean useRing) {
         this.ctx = ctx;
         this.maxEvents = maxEvents;
         this.inFlightLimit = inFlightLimit;
@@ -154,6 +167,7 @@ public final class LinuxAioBackend implements ReactorBackend {
         this.events = arena.allocate(LinuxAio.IO_EVENT, EVENTS_CAPACITY);
         this.ring = useRing ? LinuxAioRing.attach(ctx, arena) : null;
         this.wake = wake;
+        this.completions = completions;
         this.wakeSlot = allocSlot();
         opcode[wakeSlot] = LinuxAio.IOCB_CMD_POLL;
         fdOf[wakeSlot] = wake.fd();
@@ -191,12 +205,14 @@ public final class LinuxAioBackend implements ReactorBackend {
         long ctx = LinuxAio.setup(maxEvents);
         Arena arena = null;
         EventFd wake = null;
+        EventFd completions = null;
         try {
             arena = Arena.ofConfined();
             MemorySegment iocbs = Mmap.mapAnonymous(MAX_SLOTS * LinuxAio.IOCB_SIZE, arena);
             wake = EventFd.create();
+            completions = EventFd.create();
             LinuxAioBackend backend = new LinuxAioBackend(ctx, maxEvents, inFlightLimit, pollBudget, arena, iocbs, wake,
-                    useRing);
+                    completions, useRing);
             backend.armWake();
             backend.flush();
             if (backend.state[backend.wakeSlot] != IN_KERNEL) {
@@ -211,6 +227,9 @@ public final class LinuxAioBackend implements ReactorBackend {
             }
             if (wake != null) {
                 wake.close();
+            }
+            if (completions != null) {
+                completions.close();
             }
             if (arena != null) {
                 arena.close();
@@ -242,6 +261,9 @@ public final class LinuxAioBackend implements ReactorBackend {
         try {
             flush();
             reap();
+            if (exclusiveWaits > 0) {
+                drainSleeping(0); // a shard that is awake hears of a shared descriptor without being woken
+            }
         } finally {
             busy = false;
         }
@@ -261,6 +283,10 @@ public final class LinuxAioBackend implements ReactorBackend {
             if (reap() > 0) {
                 return;
             }
+            if (exclusiveWaits > 0) {
+                sleepExclusively(timeoutNanos);
+                return;
+            }
             long timeout = timeoutNanos;
             boolean deaf = state[wakeSlot] != IN_KERNEL || nestedSlot >= 0 && state[nestedSlot] != IN_KERNEL;
             if (deaf && (timeout < 0 || timeout > NAP_NANOS)) {
@@ -273,6 +299,44 @@ public final class LinuxAioBackend implements ReactorBackend {
         } finally {
             busy = false;
         }
+    }
+
+    /**
+     * Sleeps in epoll_wait on the sleeping epoll, where shared descriptors are registered with EPOLLEXCLUSIVE: the
+     * kernel wakes only one of the shards sleeping there per event, which it can do only for tasks in epoll_wait
+     * (it cannot for a POLL iocb, nor for an epoll watched by one). Every completion of the context signals the
+     * completion eventfd registered in the same epoll, so the sleep also ends for I/O, the wake-up included.
+     */
+    private void sleepExclusively(long timeoutNanos) {
+        exclusiveSleeps++;
+        long timeout = timeoutNanos;
+        boolean deaf = state[wakeSlot] != IN_KERNEL || nestedSlot >= 0 && state[nestedSlot] != IN_KERNEL;
+        if (deaf && (timeout < 0 || timeout > NAP_NANOS)) {
+            timeout = NAP_NANOS;
+        }
+        drainSleeping(timeout);
+        reap();
+    }
+
+    /** Takes the sleeping epoll's events, waiting up to {@code timeoutNanos} for the first. @return events seen. */
+    private int drainSleeping(long timeoutNanos) {
+        int total = 0;
+        int n;
+        long timeout = timeoutNanos;
+        do {
+            n = sleeping.wait(sleepingEvents, timeout);
+            timeout = 0;
+            for (int i = 0; i < n; i++) {
+                long token = sleepingEvents.data(i);
+                Waits w = token >= 0 && token < byToken.length ? byToken[(int) token] : null;
+                if (w != null) {
+                    deliverNested(w, sleepingEvents.events(i));
+                }
+                // COMPLETIONS_TOKEN: edge-triggered and never drained; the ring is read after the wait anyway.
+            }
+            total += n;
+        } while (n == sleepingEvents.capacity());
+        return total;
     }
 
     /** Ends a current or the next sleep. Any thread. */
@@ -565,7 +629,9 @@ public final class LinuxAioBackend implements ReactorBackend {
             }
             int n = Math.min(Math.min(BATCH, queueTail - queueHead), room);
             for (int i = 0; i < n; i++) {
-                batch.setAtIndex(ValueLayout.JAVA_LONG, i, address(queue[queueHead + i]));
+                int slot = queue[queueHead + i];
+                LinuxAio.setResfd(iocbs, offset(slot), completions.fd());
+                batch.setAtIndex(ValueLayout.JAVA_LONG, i, address(slot));
             }
             submitCalls++;
             int r = LinuxAio.submit(ctx, batch, n);
@@ -714,7 +780,11 @@ public final class LinuxAioBackend implements ReactorBackend {
         boolean shared = fd.isShared();
         try {
             if (waits.token < 0) {
-                ensureNested();
+                if (shared) {
+                    ensureSleeping();
+                } else {
+                    ensureNested();
+                }
                 waits.token = allocToken(waits);
                 nestedFds++;
                 if (!shared) {
@@ -767,12 +837,29 @@ public final class LinuxAioBackend implements ReactorBackend {
         }
         if (w.registered != 0) {
             w.registered = 0;
-            nested.remove(w.fd.fd());
+            exclusiveWaits--;
+            sleeping.remove(w.fd.fd());
         }
         if (want != 0) {
-            nested.add(w.fd.fd(), want | Epoll.EPOLLEXCLUSIVE, w.token);
+            sleeping.add(w.fd.fd(), want | Epoll.EPOLLEXCLUSIVE, w.token);
             w.registered = want;
+            exclusiveWaits++;
         }
+    }
+
+    private void ensureSleeping() {
+        if (sleeping != null) {
+            return;
+        }
+        Epoll e = Epoll.create();
+        try {
+            e.add(completions.fd(), Epoll.EPOLLIN | Epoll.EPOLLET, COMPLETIONS_TOKEN);
+            sleepingEvents = new EpollEvents(EVENTS_CAPACITY);
+        } catch (RuntimeException | Error err) {
+            e.close();
+            throw err;
+        }
+        sleeping = e;
     }
 
     private void ensureNested() {
@@ -860,11 +947,15 @@ public final class LinuxAioBackend implements ReactorBackend {
 
     /** Forget: removes the descriptor from the nested epoll and fails its waits there. */
     private void unregister(Waits w, FdClosedException error) {
-        boolean inEpoll = !w.fd.isShared() || w.registered != 0;
+        boolean shared = w.fd.isShared();
+        boolean inEpoll = !shared || w.registered != 0;
+        if (w.registered != 0) {
+            exclusiveWaits--;
+        }
         w.registered = 0;
         if (inEpoll && !closed) {
             try {
-                nested.remove(w.fd.fd());
+                (shared ? sleeping : nested).remove(w.fd.fd());
             } catch (ErrnoException e) {
                 // Already closed by its owner: the kernel removed it then.
             }
@@ -950,6 +1041,11 @@ public final class LinuxAioBackend implements ReactorBackend {
         return pollBudget;
     }
 
+    /** @return sleeps taken in epoll_wait because a shared descriptor's exclusive wait was pending. */
+    public long exclusiveSleeps() {
+        return exclusiveSleeps;
+    }
+
     /** @return descriptors watched through the nested epoll (every later wait of theirs goes there). */
     public int nestedDescriptors() {
         return nestedFds;
@@ -978,9 +1074,14 @@ public final class LinuxAioBackend implements ReactorBackend {
                 arena.close();
             } finally {
                 wake.close();
+                completions.close();
                 if (nested != null) {
                     nested.close();
                     nestedEvents.close();
+                }
+                if (sleeping != null) {
+                    sleeping.close();
+                    sleepingEvents.close();
                 }
             }
         }

@@ -47,10 +47,16 @@
  * batched io_submit); the idle ones that pile up cost an epoll registration each (a few hundred bytes of kernel
  * memory) and nothing per turn.
  *
- * <h2>Shared listeners</h2>
- * A listening socket several shards accept from ({@link io.percore.reactor.PollableFd#shared}) always waits in the
- * nested epoll, registered with {@code EPOLLEXCLUSIVE} only while a wait is pending. IOCB_CMD_POLL itself has no
- * exclusive mode: the kernel adds every aio poll to the socket's wait queue as an ordinary waiter, and all of them
- * are woken.
+ * <h2>Shared listeners: one shard woken per connection</h2>
+ * A listening socket several shards accept from ({@link io.percore.reactor.PollableFd#shared}) must wake one of them
+ * per new connection, not all. IOCB_CMD_POLL has no exclusive mode: the kernel queues every aio poll on the socket
+ * as an ordinary waiter and wakes them all. EPOLLEXCLUSIVE exists, but the kernel honours it only for tasks sleeping
+ * in epoll_wait on that very epoll; an epoll that is itself watched (by a POLL iocb, or nested in another epoll) is
+ * woken like any other. So a shared descriptor waits in a second epoll, the sleeping epoll, registered with
+ * EPOLLEXCLUSIVE for the directions waited for and only while a wait is pending; and while such a wait is pending the
+ * shard sleeps in epoll_wait on that epoll instead of in io_getevents. To hear of its own I/O there, every iocb is
+ * submitted with IOCB_FLAG_RESFD naming a completion eventfd that sits in the sleeping epoll (edge-triggered, never
+ * drained); after the wait the ring is read as always. A shard that is awake reads the sleeping epoll without
+ * blocking on each poll, so it sees a connection the kernel did not wake it for.
  */
 package io.percore.reactor.aio;

@@ -102,7 +102,7 @@ class ListenerHerdTest extends NetTestBase {
             }
             // A herd costs one empty wake-up per connection (the shard that lost the race); a noisy machine may
             // keep a shard awake through an arrival now and then, which the kernel cannot spare.
-            assertTrue(totalEmpty <= CONNECTIONS / 5, "empty wake-ups " + Arrays.toString(empty) + " for "
+            assertTrue(totalEmpty <= CONNECTIONS / 10, "empty wake-ups " + Arrays.toString(empty) + " for "
                     + CONNECTIONS + " connections: the listener wakes every sleeping shard");
         } finally {
             for (SocketChannel c : clients) {
