@@ -841,9 +841,21 @@ public final class LinuxAioBackend implements ReactorBackend {
             sleeping.remove(w.fd.fd());
         }
         if (want != 0) {
-            sleeping.add(w.fd.fd(), want | Epoll.EPOLLEXCLUSIVE, w.token);
+            addExclusive(sleeping, w.fd.fd(), want, w.token);
             w.registered = want;
             exclusiveWaits++;
+        }
+    }
+
+    /** Adds with EPOLLEXCLUSIVE; a kernel before 4.5 refuses the flag (EINVAL), and then every waiter is woken. */
+    private static void addExclusive(Epoll epoll, int fd, int events, long token) {
+        try {
+            epoll.add(fd, events | Epoll.EPOLLEXCLUSIVE, token);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EINVAL) {
+                throw e;
+            }
+            epoll.add(fd, events, token);
         }
     }
 

@@ -8,6 +8,7 @@ import io.percore.reactor.ReactorBackend;
 import io.percore.reactor.Readiness;
 import io.percore.sys.Epoll;
 import io.percore.sys.EpollEvents;
+import io.percore.sys.Errno;
 import io.percore.sys.ErrnoException;
 import io.percore.sys.EventFd;
 import java.util.Arrays;
@@ -165,8 +166,20 @@ public final class EpollBackend implements ReactorBackend {
             epoll.remove(reg.fd.fd());
         }
         if (want != 0) {
-            epoll.add(reg.fd.fd(), want | Epoll.EPOLLEXCLUSIVE, reg.token);
+            addExclusive(epoll, reg.fd.fd(), want, reg.token);
             reg.registered = want;
+        }
+    }
+
+    /** Adds with EPOLLEXCLUSIVE; a kernel before 4.5 refuses the flag (EINVAL), and then every waiter is woken. */
+    private static void addExclusive(Epoll epoll, int fd, int events, long token) {
+        try {
+            epoll.add(fd, events | Epoll.EPOLLEXCLUSIVE, token);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EINVAL) {
+                throw e;
+            }
+            epoll.add(fd, events, token);
         }
     }
 
