@@ -32,7 +32,8 @@ import java.util.Arrays;
  *     when {@value #BATCH} are waiting. At most {@code maxEvents} requests are in the kernel; the rest wait in the
  *     queue, which is what a refused (EAGAIN) or partial io_submit leaves too.</li>
  * <li>{@link #poll()} reads the completion ring from user space (no system call) when the kernel's ring header is
- *     the known one, else calls io_getevents with a zero timeout; {@link #sleep(long)} waits in io_getevents.</li>
+ *     the known one, else calls io_getevents with a zero timeout; {@link #sleep(long)} waits in io_getevents, or in
+ *     epoll_wait while a shared descriptor's exclusive wait is pending (see the package documentation).</li>
  * <li>{@link #wakeup()} signals an eventfd on which a POLL request is always pending (re-armed after each wake,
  *     ahead of everything else queued).</li>
  * </ul>
