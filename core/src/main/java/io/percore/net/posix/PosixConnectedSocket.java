@@ -46,6 +46,17 @@ import java.util.function.BiConsumer;
  * <p><b>Failures</b> (a reset, a broken pipe) fail this connection's pending and later operations with the
  * typed {@link NetException}; nothing else is affected.
  *
+ * <p><b>A reset is reported to the reader, whoever meets it first.</b> When a reset arrives, Linux keeps the
+ * queued data readable, records ECONNRESET as the socket's pending error and marks both directions shut. The
+ * pending error is handed out <em>once</em>, to the first call that looks (recv, send, or getsockopt SO_ERROR);
+ * every later recv answers 0, exactly like an orderly end of stream. So a read that gets 0 asks whether the send
+ * side took the reset: if its failure was ECONNRESET the read fails with the same reset. EPIPE does not count: the
+ * kernel records EPIPE instead of ECONNRESET when the reset comes after the peer's FIN, and then the stream did
+ * end in order. On the completion path a send may have taken the reset in the kernel before its completion is
+ * seen, so a read that gets 0 while a send is in flight waits for that completion before it answers. The TCP
+ * state (TCP_INFO) cannot settle it: a reset after a FIN leaves the socket in TCP_CLOSE just as a reset that ends
+ * a live connection does.
+ *
  * <p>Thread rules: the owning shard only.
  */
 public final class PosixConnectedSocket implements ConnectedSocket {
@@ -228,6 +239,8 @@ public final class PosixConnectedSocket implements ConnectedSocket {
         /** Readiness path: a read-readiness wait is outstanding. */
         private boolean waiting;
         private int readSize = PosixStack.MIN_READ;
+        /** Completion path: recv answered 0 while a send was in flight; the read waits for that send's result. */
+        private boolean endAwaitsSend;
         private final BiConsumer<Integer, Throwable> onReadable = this::readable;
         /** Completion path: the backend's own receive stream (io_uring multishot receive), made by the first read. */
         private ReceiveStream stream;
@@ -324,11 +337,31 @@ public final class PosixConnectedSocket implements ConnectedSocket {
          * sees 0 as if the peer had closed. The reader learns of the reset from the sending side instead.
          */
         private NetException resetInsteadOfEnd() {
-            if (output.error instanceof NetException.ConnectionReset reset) {
+            if (output.error instanceof NetException.ConnectionReset reset && reset.errno() == Errno.ECONNRESET) {
                 error = reset;
                 return reset;
             }
             return null;
+        }
+
+        /** The send in flight when recv answered 0 has completed: the read now knows whether it met a reset. */
+        void sendSettled() {
+            if (!endAwaitsSend) {
+                return;
+            }
+            endAwaitsSend = false;
+            Promise<Buffer> p = pending;
+            pending = null;
+            if (p == null) {
+                return; // answered meanwhile (shut down or closed)
+            }
+            NetException reset = resetInsteadOfEnd();
+            if (reset != null) {
+                p.setException(reset);
+                return;
+            }
+            eof = true;
+            p.setValue(Buffer.empty());
         }
 
         private NetException failed(Throwable e) {
@@ -394,6 +427,10 @@ public final class PosixConnectedSocket implements ConnectedSocket {
                 }
                 return;
             }
+            if (err == null && b.isEmpty() && output.sendInFlight && output.error == null) {
+                endAwaitsSend = true; // that send may have taken the reset this end stands for (sendSettled answers)
+                return;
+            }
             pending = null;
             if (err != null) {
                 p.setException(failed(err));
@@ -454,10 +491,14 @@ public final class PosixConnectedSocket implements ConnectedSocket {
                 p.setException(failed(err));
                 return;
             }
-            pending = null;
             opDone();
             if (n == 0) {
                 b.release();
+                if (output.sendInFlight && output.error == null) {
+                    endAwaitsSend = true; // that send may have taken the reset this 0 stands for
+                    return;
+                }
+                pending = null;
                 NetException reset = resetInsteadOfEnd();
                 if (reset != null) {
                     p.setException(reset);
@@ -467,6 +508,7 @@ public final class PosixConnectedSocket implements ConnectedSocket {
                 p.setValue(Buffer.empty());
                 return;
             }
+            pending = null;
             if (n < size) {
                 b.trim(n);
             }
@@ -481,6 +523,7 @@ public final class PosixConnectedSocket implements ConnectedSocket {
                 return Future.done();
             }
             eof = true;
+            endAwaitsSend = false;
             if (stream != null) {
                 stream.close();
             }
@@ -499,6 +542,7 @@ public final class PosixConnectedSocket implements ConnectedSocket {
 
         /** The socket closed: a pending read fails. */
         void closed() {
+            endAwaitsSend = false;
             if (stream != null) {
                 stream.close(); // drops data received and not read; forget then waits for the kernel
             }
@@ -519,6 +563,8 @@ public final class PosixConnectedSocket implements ConnectedSocket {
         private long sent;
         /** A send is scheduled, waiting for readiness, or in flight. */
         private boolean sending;
+        /** Completion path: a send or sendmsg is in the kernel and its completion has not been seen. */
+        private boolean sendInFlight;
         private NetException error;
         private boolean closing;
         private boolean shut;
@@ -693,6 +739,7 @@ public final class PosixConnectedSocket implements ConnectedSocket {
             }
             int count = queue.fragmentCount();
             inFlight++;
+            sendInFlight = true;
             int zeroCopy = ops.zeroCopyThreshold();
             if (zeroCopy > 0 && queue.fragment(0).length() >= zeroCopy) {
                 // The kernel reads this fragment until its notification, maybe after the queue dropped it: a view
@@ -717,6 +764,15 @@ public final class PosixConnectedSocket implements ConnectedSocket {
         }
 
         private void sendDone(Integer n, Throwable err) {
+            sendInFlight = false;
+            try {
+                sendCompleted(n, err);
+            } finally {
+                input.sendSettled();
+            }
+        }
+
+        private void sendCompleted(Integer n, Throwable err) {
             if (closed) {
                 sending = false;
                 opDone();

@@ -29,6 +29,14 @@ import java.util.function.BiConsumer;
  * carrying the descriptor, where that shard's member wraps it in its own socket and gives it to a waiting
  * {@code accept()} or queues it for the next one.
  *
+ * <p><b>One wake-up per connection.</b> Every member registers the shared descriptor as
+ * {@linkplain PollableFd#shared shared}, so backends that can wake only one waiting shard per new connection do
+ * (epoll: {@code EPOLLEXCLUSIVE}; io_uring's accept arms an exclusive poll of its own). The price of being the only
+ * shard told is an obligation: a shard whose readiness wait fires accepts until EAGAIN even if its program stopped
+ * waiting meanwhile (what it takes is routed by the balancer like any connection), or a connection could sit in
+ * the backlog while the shards that want it sleep. For the same reason a shard that aborts its accepts drops its
+ * registration at once.
+ *
  * <p>Thread rules: the owning shard only; {@link #deliver} runs there too (hand-offs arrive as tasks).
  */
 final class PosixServerSocket implements ServerSocket {
@@ -42,7 +50,14 @@ final class PosixServerSocket implements ServerSocket {
     private PollableFd pfd;
     /** A kernel accept loop is running (trying, waiting for readiness, or an operation in flight). */
     private boolean accepting;
+    /** Readiness path: a readiness wait fired, so the backlog is taken until EAGAIN whoever waits. */
+    private boolean draining;
     private boolean aborted;
+    /** Readiness waits (or completions answering EAGAIN) that fired; those after which accept found nothing. */
+    private long wakeups;
+    private long emptyWakeups;
+    /** The last accept attempt followed a wake-up. */
+    private boolean afterWakeup;
     private boolean closed;
     /** Completion path: the peer address the accept in flight writes; freed once nothing is in flight after close. */
     private Arena opArena;
@@ -73,7 +88,7 @@ final class PosixServerSocket implements ServerSocket {
         if (!accepting) {
             accepting = true;
             if (pfd == null) {
-                pfd = new PollableFd(group.fd);
+                pfd = PollableFd.shared(group.fd);
             }
             if (ops != null) {
                 submitAccept();
@@ -89,8 +104,9 @@ final class PosixServerSocket implements ServerSocket {
     private void acceptNow() {
         SockAddr peer = stack.scratchAddress();
         for (;;) {
-            if (aborted || waiting.isEmpty()) {
+            if (aborted || (waiting.isEmpty() && !draining)) {
                 accepting = false;
+                draining = false;
                 return;
             }
             int fd;
@@ -100,10 +116,21 @@ final class PosixServerSocket implements ServerSocket {
                 if (isTransient(e.errno())) {
                     continue;
                 }
+                draining = false;
                 acceptFailed(e);
                 return;
             }
+            boolean woken = afterWakeup;
+            afterWakeup = false;
             if (fd < 0) {
+                if (woken) {
+                    emptyWakeups++;
+                }
+                draining = false;
+                if (waiting.isEmpty()) {
+                    accepting = false; // drained for a wake-up nobody here waits for: no new wait
+                    return;
+                }
                 stack.backend().pollReady(pfd, Readiness.IN).onComplete(onReadable);
                 return;
             }
@@ -124,6 +151,9 @@ final class PosixServerSocket implements ServerSocket {
             acceptFailed(err);
             return;
         }
+        wakeups++;
+        afterWakeup = true;
+        draining = true;
         acceptNow();
     }
 
@@ -154,12 +184,19 @@ final class PosixServerSocket implements ServerSocket {
             accepting = false;
             return;
         }
+        boolean woken = afterWakeup;
+        afterWakeup = false;
         if (err != null) {
             if (NetErrors.isWouldBlock(err)) {
+                if (woken) {
+                    emptyWakeups++;
+                }
                 stack.backend().pollReady(pfd, Readiness.IN).onComplete((bits, e2) -> {
                     if (closed || e2 != null) {
                         readable(bits, e2);
                     } else {
+                        wakeups++;
+                        afterWakeup = true;
                         submitAccept();
                     }
                 });
@@ -281,6 +318,10 @@ final class PosixServerSocket implements ServerSocket {
         }
         aborted = true;
         group.stopAccepting(shard, this);
+        if (pfd != null) {
+            // A pending wait would still be registered: the one wake-up a connection makes must not come here.
+            stack.backend().forget(pfd);
+        }
         NetException.AcceptAborted e = new NetException.AcceptAborted(group.bound);
         for (Promise<AcceptResult> p; (p = waiting.pollFirst()) != null; ) {
             p.setException(e);
@@ -289,6 +330,16 @@ final class PosixServerSocket implements ServerSocket {
         for (AcceptResult r; (r = ready.pollFirst()) != null; ) {
             r.socket().close().ignoreFailure();
         }
+    }
+
+    /** @return readiness wake-ups this member had for the shared descriptor. Owning shard. */
+    long wakeups() {
+        return wakeups;
+    }
+
+    /** @return wake-ups after which accept found no connection (another shard took it: the thundering herd). Owning shard. */
+    long emptyWakeups() {
+        return emptyWakeups;
     }
 
     @Override

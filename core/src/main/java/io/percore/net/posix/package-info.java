@@ -30,6 +30,13 @@
  * {@code PORT} (peer port modulo the shard count) and {@code FIXED}. A shard that does not listen on the
  * address is never chosen.
  *
+ * <p><b>One wake-up per connection.</b> Each member registers the shared socket as
+ * {@link io.percore.reactor.PollableFd#shared shared}, and only while its program waits in {@code accept()}: the
+ * epoll backend registers it with {@code EPOLLEXCLUSIVE}, the linux-aio backend sleeps in an epoll that holds that
+ * exclusive registration, and io_uring's accept arms an exclusive poll of its own, so a new connection wakes one
+ * sleeping shard rather than all of them. The shard that is woken accepts until EAGAIN, even if its program stopped
+ * waiting meanwhile, since the others were not told.
+ *
  * <p><b>Why not SO_REUSEPORT.</b> With one socket per shard the kernel picks the shard by a hash of the
  * connection's addresses before any of our code runs, so the distribution is only as even as the hash over a
  * few connections, which is not even (Seastar's users report new connections skewed by up to three times,

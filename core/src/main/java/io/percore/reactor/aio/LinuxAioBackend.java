@@ -7,6 +7,8 @@ import io.percore.reactor.FileOps;
 import io.percore.reactor.PollableFd;
 import io.percore.reactor.ReactorBackend;
 import io.percore.reactor.Readiness;
+import io.percore.sys.Epoll;
+import io.percore.sys.EpollEvents;
 import io.percore.sys.Errno;
 import io.percore.sys.ErrnoException;
 import io.percore.sys.EventFd;
@@ -30,14 +32,21 @@ import java.util.Arrays;
  *     when {@value #BATCH} are waiting. At most {@code maxEvents} requests are in the kernel; the rest wait in the
  *     queue, which is what a refused (EAGAIN) or partial io_submit leaves too.</li>
  * <li>{@link #poll()} reads the completion ring from user space (no system call) when the kernel's ring header is
- *     the known one, else calls io_getevents with a zero timeout; {@link #sleep(long)} waits in io_getevents.</li>
+ *     the known one, else calls io_getevents with a zero timeout; {@link #sleep(long)} waits in io_getevents, or in
+ *     epoll_wait while a shared descriptor's exclusive wait is pending (see the package documentation).</li>
  * <li>{@link #wakeup()} signals an eventfd on which a POLL request is always pending (re-armed after each wake,
  *     ahead of everything else queued).</li>
  * </ul>
  *
  * <p>Readiness waits are one-shot and level-triggered: a wait on a descriptor that is already ready completes in
- * io_submit. A pending POLL occupies a place in the context until it fires, so with {@code maxEvents} waits pending
- * further operations queue until one completes: size the context for the descriptors a shard waits on.
+ * io_submit. A pending POLL occupies a place in the context until it fires, so direct POLLs are limited to a
+ * budget (half the context unless told otherwise). A descriptor that needs a wait when the budget is spent moves,
+ * for good, to an epoll instance the backend keeps beside the context: it is registered there once, edge-triggered,
+ * and readiness arriving while nobody waits is remembered (as the epoll backend does). That epoll descriptor is
+ * itself watched by one always-pending POLL, so however many descriptors wait, the context holds the budget plus
+ * two requests and the rest stays free for file I/O. {@linkplain PollableFd#shared Shared} descriptors (a listening
+ * socket several shards accept from) always wait in that epoll, registered with {@code EPOLLEXCLUSIVE} only while a
+ * wait is pending.
  *
  * <p>Thread rules: create, use and close on the owning shard's thread (the memory is confined to it); only
  * {@link #wakeup()} may be called from other threads.
@@ -52,16 +61,38 @@ public final class LinuxAioBackend implements ReactorBackend {
     private static final int EVENTS_CAPACITY = 256;
     /** How long a sleep may last while the wake-up POLL could not be submitted (no one could end it earlier). */
     private static final long NAP_NANOS = 1_000_000L;
+    /** The nested epoll's events of one wait: an edge for each kind of readiness a read or a write waits for. */
+    private static final int NESTED_EVENTS = Epoll.EPOLLIN | Epoll.EPOLLOUT | Epoll.EPOLLRDHUP | Epoll.EPOLLET;
+ /** The completion eventfd's token in the sleeping epoll; descriptors' tokens are not negative. */
+    private static final long COMPLETIONS_TOKEN = -2L;
+    private static final int IN_BITS = Readiness.IN | Readiness.PRI | Readiness.RDHUP | Readiness.HUP | Readiness.ERR;
+    private static final int OUT_BITS = Readiness.OUT | Readiness.HUP | Readiness.ERR;
 
     private static final int POLL_BITS = Readiness.IN | Readiness.PRI | Readiness.OUT | Readiness.ERR
             | Readiness.HUP | Readiness.RDHUP;
 
     private static final byte FREE = 0, QUEUED = 1, IN_KERNEL = 2, CANCELLED = 3;
 
-    /** The pending waits of one descriptor: slot numbers, -1 when none. */
+    /**
+     * What the backend knows of one descriptor: its direct POLL waits (slot numbers, -1 when none) and, once it
+     * waits through the nested epoll, its registration there.
+     */
     private static final class Waits {
+        final PollableFd fd;
         int in = -1;
         int out = -1;
+        /** Token in the nested epoll, -1 until it first waits there; from then on every wait goes there. */
+        int token = -1;
+        /** Nested epoll: readiness reported while nobody waited (edge-triggered registrations only). */
+        int cached;
+        /** Nested epoll, shared descriptors: the events registered now (0: not registered). */
+        int registered;
+        Promise<Integer> epIn;
+        Promise<Integer> epOut;
+
+        Waits(PollableFd fd) {
+            this.fd = fd;
+        }
     }
 
     private final long ctx;
@@ -75,6 +106,11 @@ public final class LinuxAioBackend implements ReactorBackend {
     private final MemorySegment events;
     private final LinuxAioRing ring;
     private final EventFd wake;
+    /**
+     * Signalled by the kernel for every completion (IOCB_FLAG_RESFD), so a shard can sleep in epoll_wait instead of
+     * io_getevents and still hear of its I/O: the exclusive sleep of a shard waiting on a shared listener.
+     */
+    private final EventFd completions;
     private final FileOps fileOps = new AioFileOps();
 
     // Per slot. state: FREE/QUEUED/IN_KERNEL/CANCELLED; ref: the Waits of a POLL, or the buffer of a file op (kept
@@ -95,17 +131,36 @@ public final class LinuxAioBackend implements ReactorBackend {
     private int queueTail;
 
     private final int wakeSlot;
+    /** Direct POLL waits (queued, in the kernel or cancelled) allowed at once; more go to the nested epoll. */
+    private final int pollBudget;
+    private int directPolls;
+    // The nested epoll, created when the first descriptor waits there, and the POLL that watches it (-1 until then).
+    private Epoll nested;
+    private EpollEvents nestedEvents;
+    private int nestedSlot = -1;
+    private Waits[] byToken = new Waits[64];
+    private int[] freeTokens = new int[64];
+    private int freeTokenCount;
+    private int nextToken;
+    private int nestedFds;
+    // The sleeping epoll: shared descriptors' exclusive registrations and the completion eventfd; created with the
+    // first shared wait. The shard sleeps in it while such a registration is pending.
+    private Epoll sleeping;
+    private EpollEvents sleepingEvents;
+    private int exclusiveWaits;
+    private long exclusiveSleeps;
     private int inKernel;
     private boolean busy;
     private boolean closed;
     private long resolved;
     private long submitCalls;
 
-    private LinuxAioBackend(long ctx, int maxEvents, int inFlightLimit, Arena arena, MemorySegment iocbs, EventFd wake,
-                            boolean useRing) {
+    private LinuxAioBackend(long ctx, int maxEvents, int inFlightLimit, int pollBudget, Arena arena,
+                            MemorySegment iocbs, EventFd wake, EventFd completions, boolean useRing) {
         this.ctx = ctx;
         this.maxEvents = maxEvents;
         this.inFlightLimit = inFlightLimit;
+        this.pollBudget = pollBudget;
         this.arena = arena;
         this.iocbs = iocbs;
         this.iocbBase = iocbs.address();
@@ -113,6 +168,7 @@ public final class LinuxAioBackend implements ReactorBackend {
         this.events = arena.allocate(LinuxAio.IO_EVENT, EVENTS_CAPACITY);
         this.ring = useRing ? LinuxAioRing.attach(ctx, arena) : null;
         this.wake = wake;
+        this.completions = completions;
         this.wakeSlot = allocSlot();
         opcode[wakeSlot] = LinuxAio.IOCB_CMD_POLL;
         fdOf[wakeSlot] = wake.fd();
@@ -131,25 +187,33 @@ public final class LinuxAioBackend implements ReactorBackend {
      *                        when the kernel lacks IOCB_CMD_POLL (before Linux 4.18)
      */
     public static LinuxAioBackend create(int maxEvents) {
-        return create(maxEvents, true, maxEvents);
+        return create(maxEvents, true, maxEvents, maxEvents / 2);
     }
 
     /**
-     * As {@link #create(int)}, for tests: {@code useRing} false reaps with io_getevents only (the fallback path), and
-     * an {@code inFlightLimit} above what the kernel holds makes it answer EAGAIN.
+     * As {@link #create(int)}, for tests: {@code useRing} false reaps with io_getevents only (the fallback path), an
+     * {@code inFlightLimit} above what the kernel holds makes it answer EAGAIN, and {@code pollBudget} is how many
+     * readiness waits are direct POLLs before descriptors move to the nested epoll.
      */
-    static LinuxAioBackend create(int maxEvents, boolean useRing, int inFlightLimit) {
-        if (maxEvents < 2) {
-            throw new IllegalArgumentException("maxEvents must leave room for the wake-up and one operation: " + maxEvents);
+    static LinuxAioBackend create(int maxEvents, boolean useRing, int inFlightLimit, int pollBudget) {
+        if (maxEvents < 4) {
+            // The wake-up, the nested epoll's POLL, and room for at least one wait and one file operation.
+            throw new IllegalArgumentException("maxEvents must leave room for the wake-up and operations: " + maxEvents);
+        }
+        if (pollBudget < 0) {
+            throw new IllegalArgumentException("pollBudget must not be negative: " + pollBudget);
         }
         long ctx = LinuxAio.setup(maxEvents);
         Arena arena = null;
         EventFd wake = null;
+        EventFd completions = null;
         try {
             arena = Arena.ofConfined();
             MemorySegment iocbs = Mmap.mapAnonymous(MAX_SLOTS * LinuxAio.IOCB_SIZE, arena);
             wake = EventFd.create();
-            LinuxAioBackend backend = new LinuxAioBackend(ctx, maxEvents, inFlightLimit, arena, iocbs, wake, useRing);
+            completions = EventFd.create();
+            LinuxAioBackend backend = new LinuxAioBackend(ctx, maxEvents, inFlightLimit, pollBudget, arena, iocbs, wake,
+                    completions, useRing);
             backend.armWake();
             backend.flush();
             if (backend.state[backend.wakeSlot] != IN_KERNEL) {
@@ -164,6 +228,9 @@ public final class LinuxAioBackend implements ReactorBackend {
             }
             if (wake != null) {
                 wake.close();
+            }
+            if (completions != null) {
+                completions.close();
             }
             if (arena != null) {
                 arena.close();
@@ -195,6 +262,9 @@ public final class LinuxAioBackend implements ReactorBackend {
         try {
             flush();
             reap();
+            if (exclusiveWaits > 0) {
+                drainSleeping(0); // a shard that is awake hears of a shared descriptor without being woken
+            }
         } finally {
             busy = false;
         }
@@ -214,9 +284,14 @@ public final class LinuxAioBackend implements ReactorBackend {
             if (reap() > 0) {
                 return;
             }
+            if (exclusiveWaits > 0) {
+                sleepExclusively(timeoutNanos);
+                return;
+            }
             long timeout = timeoutNanos;
-            if (state[wakeSlot] != IN_KERNEL && (timeout < 0 || timeout > NAP_NANOS)) {
-                timeout = NAP_NANOS; // wakeup() could not end this sleep: keep it short
+            boolean deaf = state[wakeSlot] != IN_KERNEL || nestedSlot >= 0 && state[nestedSlot] != IN_KERNEL;
+            if (deaf && (timeout < 0 || timeout > NAP_NANOS)) {
+                timeout = NAP_NANOS; // wakeup() or the nested epoll could not end this sleep: keep it short
             }
             int n = LinuxAio.getEvents(ctx, 1, EVENTS_CAPACITY, events, timeout);
             for (int i = 0; i < n; i++) {
@@ -225,6 +300,44 @@ public final class LinuxAioBackend implements ReactorBackend {
         } finally {
             busy = false;
         }
+    }
+
+    /**
+     * Sleeps in epoll_wait on the sleeping epoll, where shared descriptors are registered with EPOLLEXCLUSIVE: the
+     * kernel wakes only one of the shards sleeping there per event, which it can do only for tasks in epoll_wait
+     * (it cannot for a POLL iocb, nor for an epoll watched by one). Every completion of the context signals the
+     * completion eventfd registered in the same epoll, so the sleep also ends for I/O, the wake-up included.
+     */
+    private void sleepExclusively(long timeoutNanos) {
+        exclusiveSleeps++;
+        long timeout = timeoutNanos;
+        boolean deaf = state[wakeSlot] != IN_KERNEL || nestedSlot >= 0 && state[nestedSlot] != IN_KERNEL;
+        if (deaf && (timeout < 0 || timeout > NAP_NANOS)) {
+            timeout = NAP_NANOS;
+        }
+        drainSleeping(timeout);
+        reap();
+    }
+
+    /** Takes the sleeping epoll's events, waiting up to {@code timeoutNanos} for the first. @return events seen. */
+    private int drainSleeping(long timeoutNanos) {
+        int total = 0;
+        int n;
+        long timeout = timeoutNanos;
+        do {
+            n = sleeping.wait(sleepingEvents, timeout);
+            timeout = 0;
+            for (int i = 0; i < n; i++) {
+                long token = sleepingEvents.data(i);
+                Waits w = token >= 0 && token < byToken.length ? byToken[(int) token] : null;
+                if (w != null) {
+                    deliverNested(w, sleepingEvents.events(i));
+                }
+                // COMPLETIONS_TOKEN: edge-triggered and never drained; the ring is read after the wait anyway.
+            }
+            total += n;
+        } while (n == sleepingEvents.capacity());
+        return total;
     }
 
     /** Ends a current or the next sleep. Any thread. */
@@ -248,14 +361,17 @@ public final class LinuxAioBackend implements ReactorBackend {
         }
         Waits waits = (Waits) fd.backendState;
         if (waits == null) {
-            waits = new Waits();
+            waits = new Waits(fd);
             fd.backendState = waits;
         }
-        if (in && waits.in >= 0) {
+        if (in && (waits.in >= 0 || waits.epIn != null)) {
             return Future.failed(new IllegalStateException("a read-readiness wait is already pending on " + fd));
         }
-        if (out && waits.out >= 0) {
+        if (out && (waits.out >= 0 || waits.epOut != null)) {
             return Future.failed(new IllegalStateException("a write-readiness wait is already pending on " + fd));
+        }
+        if (waits.token >= 0 || fd.isShared() || directPolls >= pollBudget) {
+            return nestedWait(waits, in, out);
         }
         int slot = allocSlot();
         if (slot < 0) {
@@ -266,6 +382,7 @@ public final class LinuxAioBackend implements ReactorBackend {
         LinuxAio.prepPoll(iocbs, offset(slot), fd.fd(), events, address(slot));
         Promise<Integer> p = new Promise<>();
         start(slot, LinuxAio.IOCB_CMD_POLL, fd.fd(), waits, p);
+        directPolls++;
         if (in) {
             waits.in = slot;
         }
@@ -296,12 +413,16 @@ public final class LinuxAioBackend implements ReactorBackend {
         int out = waits.out;
         waits.in = -1;
         waits.out = -1;
-        FdClosedException closedError = in >= 0 || out >= 0 ? new FdClosedException(fd) : null;
+        FdClosedException closedError = in >= 0 || out >= 0 || waits.epIn != null || waits.epOut != null
+                ? new FdClosedException(fd) : null;
         if (in >= 0) {
             abandon(in, closedError);
         }
         if (out >= 0 && out != in) {
             abandon(out, closedError);
+        }
+        if (waits.token >= 0) {
+            unregister(waits, closedError);
         }
     }
 
@@ -422,6 +543,9 @@ public final class LinuxAioBackend implements ReactorBackend {
     }
 
     private void release(int slot) {
+        if (opcode[slot] == LinuxAio.IOCB_CMD_POLL && slot != wakeSlot && slot != nestedSlot) {
+            directPolls--;
+        }
         state[slot] = FREE;
         ref[slot] = null;
         promise[slot] = null;
@@ -506,7 +630,9 @@ public final class LinuxAioBackend implements ReactorBackend {
             }
             int n = Math.min(Math.min(BATCH, queueTail - queueHead), room);
             for (int i = 0; i < n; i++) {
-                batch.setAtIndex(ValueLayout.JAVA_LONG, i, address(queue[queueHead + i]));
+                int slot = queue[queueHead + i];
+                LinuxAio.setResfd(iocbs, offset(slot), completions.fd());
+                batch.setAtIndex(ValueLayout.JAVA_LONG, i, address(slot));
             }
             submitCalls++;
             int r = LinuxAio.submit(ctx, batch, n);
@@ -534,9 +660,10 @@ public final class LinuxAioBackend implements ReactorBackend {
     }
 
     private void refuse(int slot, int errno) {
-        if (slot == wakeSlot) {
+        if (slot == wakeSlot || slot == nestedSlot) {
             release(slot);
-            throw new ErrnoException(errno, "io_submit", "IOCB_CMD_POLL on the wake-up eventfd"
+            throw new ErrnoException(errno, "io_submit", "IOCB_CMD_POLL on the "
+                    + (slot == wakeSlot ? "wake-up eventfd" : "nested epoll")
                     + (errno == Errno.EINVAL ? " (the kernel lacks IOCB_CMD_POLL, added in Linux 4.18)" : ""));
         }
         Promise<Integer> p = promise[slot];
@@ -601,6 +728,11 @@ public final class LinuxAioBackend implements ReactorBackend {
             armWake();
             return;
         }
+        if (slot == nestedSlot) {
+            drainNested();
+            armNested();
+            return;
+        }
         if (st == CANCELLED) {
             release(slot); // its future failed when it was forgotten; now the kernel is done with it too
             return;
@@ -632,6 +764,243 @@ public final class LinuxAioBackend implements ReactorBackend {
         if (w.out == slot) {
             w.out = -1;
         }
+    }
+
+    // ---------------------------------------------------------------- the nested epoll
+
+    /**
+     * A wait through the nested epoll. An ordinary descriptor is registered once, edge-triggered for both directions,
+     * and readiness seen while nobody waited answers the next wait at once (the caller then tries its system call and
+     * waits again on EAGAIN, which is what makes edges safe). A shared one is registered level-triggered with
+     * EPOLLEXCLUSIVE for exactly the directions waited for, and removed when the wait ends: registered only while
+     * this shard wants it, so a wake-up the kernel gives to one shard alone is never given to a shard that would
+     * ignore it. EPOLLEXCLUSIVE cannot be changed by EPOLL_CTL_MOD, hence remove and add.
+     */
+    private Future<Integer> nestedWait(Waits waits, boolean in, boolean out) {
+        PollableFd fd = waits.fd;
+        boolean shared = fd.isShared();
+        try {
+            if (waits.token < 0) {
+                if (shared) {
+                    ensureSleeping();
+                } else {
+                    ensureNested();
+                }
+                waits.token = allocToken(waits);
+                nestedFds++;
+                if (!shared) {
+                    nested.add(fd.fd(), NESTED_EVENTS, waits.token);
+                }
+            }
+        } catch (RuntimeException e) {
+            if (waits.token >= 0) {
+                freeToken(waits);
+            }
+            return Future.failed(e);
+        }
+        if (!shared) {
+            int mask = (in ? IN_BITS : 0) | (out ? OUT_BITS : 0);
+            int ready = waits.cached & mask;
+            if (ready != 0) {
+                // ERR and HUP stay cached: they remain true for every later wait.
+                waits.cached &= ~(ready & (Readiness.IN | Readiness.PRI | Readiness.RDHUP | Readiness.OUT));
+                return Future.ready(ready);
+            }
+        }
+        Promise<Integer> p = new Promise<>();
+        if (in) {
+            waits.epIn = p;
+        }
+        if (out) {
+            waits.epOut = p;
+        }
+        if (shared) {
+            try {
+                reregister(waits);
+            } catch (RuntimeException e) {
+                if (waits.epIn == p) {
+                    waits.epIn = null;
+                }
+                if (waits.epOut == p) {
+                    waits.epOut = null;
+                }
+                return Future.failed(e);
+            }
+        }
+        return p;
+    }
+
+    /** Makes a shared descriptor's registration match its pending waits: none, IN, OUT or both, exclusive. */
+    private void reregister(Waits w) {
+        int want = (w.epIn != null ? Epoll.EPOLLIN : 0) | (w.epOut != null ? Epoll.EPOLLOUT : 0);
+        if (want == w.registered) {
+            return;
+        }
+        if (w.registered != 0) {
+            w.registered = 0;
+            exclusiveWaits--;
+            sleeping.remove(w.fd.fd());
+        }
+        if (want != 0) {
+            addExclusive(sleeping, w.fd.fd(), want, w.token);
+            w.registered = want;
+            exclusiveWaits++;
+        }
+    }
+
+    /** Adds with EPOLLEXCLUSIVE; a kernel before 4.5 refuses the flag (EINVAL), and then every waiter is woken. */
+    private static void addExclusive(Epoll epoll, int fd, int events, long token) {
+        try {
+            epoll.add(fd, events | Epoll.EPOLLEXCLUSIVE, token);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EINVAL) {
+                throw e;
+            }
+            epoll.add(fd, events, token);
+        }
+    }
+
+    private void ensureSleeping() {
+        if (sleeping != null) {
+            return;
+        }
+        Epoll e = Epoll.create();
+        try {
+            e.add(completions.fd(), Epoll.EPOLLIN | Epoll.EPOLLET, COMPLETIONS_TOKEN);
+            sleepingEvents = new EpollEvents(EVENTS_CAPACITY);
+        } catch (RuntimeException | Error err) {
+            e.close();
+            throw err;
+        }
+        sleeping = e;
+    }
+
+    private void ensureNested() {
+        if (nested != null) {
+            return;
+        }
+        Epoll e = Epoll.create();
+        try {
+            nestedEvents = new EpollEvents(EVENTS_CAPACITY);
+        } catch (RuntimeException | Error err) {
+            e.close();
+            throw err;
+        }
+        nested = e;
+        nestedSlot = allocSlot();
+        opcode[nestedSlot] = LinuxAio.IOCB_CMD_POLL;
+        fdOf[nestedSlot] = e.fd();
+        armNested();
+    }
+
+    private void armNested() {
+        LinuxAio.prepPoll(iocbs, offset(nestedSlot), nested.fd(), Readiness.IN, address(nestedSlot));
+        enqueueFirst(nestedSlot);
+    }
+
+    /** The nested epoll's POLL fired: takes every event it has now and answers the waits. */
+    private void drainNested() {
+        int n;
+        do {
+            n = nested.wait(nestedEvents, 0);
+            for (int i = 0; i < n; i++) {
+                long token = nestedEvents.data(i);
+                Waits w = token >= 0 && token < byToken.length ? byToken[(int) token] : null;
+                if (w != null) {
+                    deliverNested(w, nestedEvents.events(i));
+                }
+            }
+        } while (n == nestedEvents.capacity());
+    }
+
+    private void deliverNested(Waits w, int ready) {
+        int pending = ready;
+        if ((ready & IN_BITS) != 0 && w.epIn != null) {
+            Promise<Integer> p = w.epIn;
+            w.epIn = null;
+            if (w.epOut == p) {
+                w.epOut = null;
+            }
+            pending &= ~(Readiness.IN | Readiness.PRI | Readiness.RDHUP);
+            resolved++;
+            p.trySetValue(ready);
+        }
+        if ((ready & OUT_BITS) != 0 && w.epOut != null) {
+            Promise<Integer> p = w.epOut;
+            w.epOut = null;
+            pending &= ~Readiness.OUT;
+            resolved++;
+            p.trySetValue(ready);
+        }
+        if (w.fd.isShared()) {
+            try {
+                reregister(w);
+            } catch (ErrnoException e) {
+                failNested(w, e);
+            }
+        } else {
+            w.cached |= pending;
+        }
+    }
+
+    private void failNested(Waits w, Throwable e) {
+        Promise<Integer> in = w.epIn;
+        Promise<Integer> out = w.epOut;
+        w.epIn = null;
+        w.epOut = null;
+        if (in != null) {
+            resolved++;
+            in.trySetException(e);
+        }
+        if (out != null && out != in) {
+            resolved++;
+            out.trySetException(e);
+        }
+    }
+
+    /** Forget: removes the descriptor from the nested epoll and fails its waits there. */
+    private void unregister(Waits w, FdClosedException error) {
+        boolean shared = w.fd.isShared();
+        boolean inEpoll = !shared || w.registered != 0;
+        if (w.registered != 0) {
+            exclusiveWaits--;
+        }
+        w.registered = 0;
+        if (inEpoll && !closed) {
+            try {
+                (shared ? sleeping : nested).remove(w.fd.fd());
+            } catch (ErrnoException e) {
+                // Already closed by its owner: the kernel removed it then.
+            }
+        }
+        freeToken(w);
+        if (error != null) {
+            failNested(w, error);
+        }
+    }
+
+    private int allocToken(Waits w) {
+        int token;
+        if (freeTokenCount > 0) {
+            token = freeTokens[--freeTokenCount];
+        } else {
+            token = nextToken++;
+            if (token == byToken.length) {
+                byToken = Arrays.copyOf(byToken, token * 2);
+            }
+        }
+        byToken[token] = w;
+        return token;
+    }
+
+    private void freeToken(Waits w) {
+        byToken[w.token] = null;
+        if (freeTokenCount == freeTokens.length) {
+            freeTokens = Arrays.copyOf(freeTokens, freeTokenCount * 2);
+        }
+        freeTokens[freeTokenCount++] = w.token;
+        w.token = -1;
+        nestedFds--;
     }
 
     private void armWake() {
@@ -675,6 +1044,26 @@ public final class LinuxAioBackend implements ReactorBackend {
         return ring != null;
     }
 
+    /** @return readiness waits pending as direct POLL requests (queued, in the kernel, or cancelled and not reaped). */
+    public int directPolls() {
+        return directPolls;
+    }
+
+    /** @return the direct POLL waits allowed at once; descriptors that wait beyond it move to the nested epoll. */
+    public int pollBudget() {
+        return pollBudget;
+    }
+
+    /** @return sleeps taken in epoll_wait because a shared descriptor's exclusive wait was pending. */
+    public long exclusiveSleeps() {
+        return exclusiveSleeps;
+    }
+
+    /** @return descriptors watched through the nested epoll (every later wait of theirs goes there). */
+    public int nestedDescriptors() {
+        return nestedFds;
+    }
+
     /** @return the context's size: how many requests it keeps in the kernel at most. */
     public int maxEvents() {
         return maxEvents;
@@ -698,6 +1087,15 @@ public final class LinuxAioBackend implements ReactorBackend {
                 arena.close();
             } finally {
                 wake.close();
+                completions.close();
+                if (nested != null) {
+                    nested.close();
+                    nestedEvents.close();
+                }
+                if (sleeping != null) {
+                    sleeping.close();
+                    sleepingEvents.close();
+                }
             }
         }
     }

@@ -30,9 +30,33 @@
  *
  * <h2>Limits</h2>
  * Buffered file I/O is not asynchronous under linux-aio: the kernel copies the data inside io_submit, so it completes
- * synchronously during submission. Only O_DIRECT files on filesystems that support it are truly asynchronous. A POLL
- * holds a place in the context until it fires, so a shard waiting on more descriptors than its context holds queues the
- * extra waits until others complete. Destroying a context takes an RCU grace period (tens of milliseconds), which is
- * why shards of this backend stop a little more slowly than epoll's.
+ * synchronously during submission. Only O_DIRECT files on filesystems that support it are truly asynchronous.
+ * Destroying a context takes an RCU grace period (tens of milliseconds), which is why shards of this backend stop a
+ * little more slowly than epoll's.
+ *
+ * <h2>Ten thousand idle connections: the nested epoll</h2>
+ * A POLL holds a place in the context until it fires, and an idle connection's read wait may never fire. Making the
+ * context as large as the descriptors a shard may watch is not an answer: io_setup charges twice the size against
+ * {@code fs.aio-max-nr}, a limit the whole machine shares (65,536 by default), and pins the ring in kernel memory.
+ * So direct POLLs have a budget (half the context). A descriptor that must wait while the budget is spent moves to an
+ * epoll instance the backend creates beside the context, for good: registered once, edge-triggered for both
+ * directions, readiness arriving while nobody waits remembered for the next wait. One POLL, always pending, watches
+ * the epoll descriptor; when it fires, the backend takes the epoll's events without blocking, answers the waits and
+ * arms the POLL again, ahead of everything queued. However many descriptors wait, the context holds the budget plus
+ * two requests, and file I/O always finds room. Busy descriptors keep the direct path (a wait costs a slot in a
+ * batched io_submit); the idle ones that pile up cost an epoll registration each (a few hundred bytes of kernel
+ * memory) and nothing per turn.
+ *
+ * <h2>Shared listeners: one shard woken per connection</h2>
+ * A listening socket several shards accept from ({@link io.percore.reactor.PollableFd#shared}) must wake one of them
+ * per new connection, not all. IOCB_CMD_POLL has no exclusive mode: the kernel queues every aio poll on the socket
+ * as an ordinary waiter and wakes them all. EPOLLEXCLUSIVE exists, but the kernel honours it only for tasks sleeping
+ * in epoll_wait on that very epoll; an epoll that is itself watched (by a POLL iocb, or nested in another epoll) is
+ * woken like any other. So a shared descriptor waits in a second epoll, the sleeping epoll, registered with
+ * EPOLLEXCLUSIVE for the directions waited for and only while a wait is pending; and while such a wait is pending the
+ * shard sleeps in epoll_wait on that epoll instead of in io_getevents. To hear of its own I/O there, every iocb is
+ * submitted with IOCB_FLAG_RESFD naming a completion eventfd that sits in the sleeping epoll (edge-triggered, never
+ * drained); after the wait the ring is read as always. A shard that is awake reads the sleeping epoll without
+ * blocking on each poll, so it sees a connection the kernel did not wake it for.
  */
 package io.percore.reactor.aio;

@@ -8,6 +8,7 @@ import io.percore.reactor.ReactorBackend;
 import io.percore.reactor.Readiness;
 import io.percore.sys.Epoll;
 import io.percore.sys.EpollEvents;
+import io.percore.sys.Errno;
 import io.percore.sys.ErrnoException;
 import io.percore.sys.EventFd;
 import java.util.Arrays;
@@ -20,6 +21,16 @@ import java.util.Arrays;
  * reported once, readiness that arrives while nobody waits is remembered per descriptor and hands the next wait
  * an immediate answer; the caller then does its non-blocking call until EAGAIN before waiting again, which is
  * what makes edge triggering safe. The wake-up eventfd is level-triggered and drained on every wake.
+ *
+ * <p><b>Shared descriptors wake one shard.</b> A {@linkplain PollableFd#shared shared} descriptor (the listening
+ * socket balanced shards all accept from) is the exception: every shard has it in its own epoll, and an ordinary
+ * registration would wake every sleeping shard for each new connection, of which all but one find nothing to
+ * accept. It is registered with {@code EPOLLEXCLUSIVE}, level-triggered, for the directions waited for, and only
+ * while a wait is pending (removed when it fires): the kernel then wakes one shard sleeping in epoll_wait, and a
+ * shard that does not want connections at the moment is not registered, so it cannot swallow a wake-up meant for
+ * one that does. Shards that are awake still see the event (the kernel only spares sleepers), which costs them an
+ * accept that answers EAGAIN, not a wake-up. EPOLLEXCLUSIVE cannot be changed with EPOLL_CTL_MOD, hence remove and
+ * add; two system calls per wait, on a path that already pays one accept per connection.
  */
 public final class EpollBackend implements ReactorBackend {
     private static final long WAKE_TOKEN = -1L;
@@ -31,6 +42,8 @@ public final class EpollBackend implements ReactorBackend {
         final PollableFd fd;
         final int token;
         int cached;
+        /** Shared descriptors: the events registered now (0: not registered). */
+        int registered;
         Promise<Integer> in;
         Promise<Integer> out;
 
@@ -114,7 +127,7 @@ public final class EpollBackend implements ReactorBackend {
         return work;
     }
 
-    private static void deliver(Registration reg, int ready) {
+    private void deliver(Registration reg, int ready) {
         int pending = ready;
         if ((ready & IN_BITS) != 0 && reg.in != null) {
             Promise<Integer> p = reg.in;
@@ -131,7 +144,56 @@ public final class EpollBackend implements ReactorBackend {
             pending &= ~Readiness.OUT;
             p.trySetValue(ready);
         }
-        reg.cached |= pending;
+        if (reg.fd.isShared()) {
+            try {
+                reregister(reg);
+            } catch (ErrnoException e) {
+                fail(reg, e);
+            }
+        } else {
+            reg.cached |= pending;
+        }
+    }
+
+    /** Makes a shared descriptor's registration match its pending waits: none, IN, OUT or both, exclusive. */
+    private void reregister(Registration reg) {
+        int want = (reg.in != null ? Epoll.EPOLLIN : 0) | (reg.out != null ? Epoll.EPOLLOUT : 0);
+        if (want == reg.registered) {
+            return;
+        }
+        if (reg.registered != 0) {
+            reg.registered = 0;
+            epoll.remove(reg.fd.fd());
+        }
+        if (want != 0) {
+            addExclusive(epoll, reg.fd.fd(), want, reg.token);
+            reg.registered = want;
+        }
+    }
+
+    /** Adds with EPOLLEXCLUSIVE; a kernel before 4.5 refuses the flag (EINVAL), and then every waiter is woken. */
+    private static void addExclusive(Epoll epoll, int fd, int events, long token) {
+        try {
+            epoll.add(fd, events | Epoll.EPOLLEXCLUSIVE, token);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EINVAL) {
+                throw e;
+            }
+            epoll.add(fd, events, token);
+        }
+    }
+
+    private static void fail(Registration reg, Throwable e) {
+        Promise<Integer> in = reg.in;
+        Promise<Integer> out = reg.out;
+        reg.in = null;
+        reg.out = null;
+        if (in != null) {
+            in.trySetException(e);
+        }
+        if (out != null && out != in) {
+            out.trySetException(e);
+        }
     }
 
     @Override
@@ -172,6 +234,19 @@ public final class EpollBackend implements ReactorBackend {
             }
             reg.out = p;
         }
+        if (fd.isShared()) {
+            try {
+                reregister(reg);
+            } catch (ErrnoException e) {
+                if (reg.in == p) {
+                    reg.in = null;
+                }
+                if (reg.out == p) {
+                    reg.out = null;
+                }
+                return Future.failed(e);
+            }
+        }
         return p;
     }
 
@@ -186,7 +261,9 @@ public final class EpollBackend implements ReactorBackend {
             }
         }
         Registration reg = new Registration(fd, token);
-        epoll.add(fd.fd(), Epoll.EPOLLIN | Epoll.EPOLLOUT | Epoll.EPOLLRDHUP | Epoll.EPOLLET, token);
+        if (!fd.isShared()) {
+            epoll.add(fd.fd(), Epoll.EPOLLIN | Epoll.EPOLLOUT | Epoll.EPOLLRDHUP | Epoll.EPOLLET, token);
+        }
         byToken[token] = reg;
         fd.backendState = reg;
         registered++;
@@ -204,10 +281,13 @@ public final class EpollBackend implements ReactorBackend {
             return;
         }
         fd.backendState = null;
-        try {
-            epoll.remove(fd.fd());
-        } catch (ErrnoException e) {
-            // Already closed or never added: nothing left to remove.
+        if (!fd.isShared() || reg.registered != 0) {
+            reg.registered = 0;
+            try {
+                epoll.remove(fd.fd());
+            } catch (ErrnoException e) {
+                // Already closed or never added: nothing left to remove.
+            }
         }
         byToken[reg.token] = null;
         if (freeCount == freeTokens.length) {

@@ -61,10 +61,6 @@ class ManyConnectionsTest extends NetTestBase {
 
     @Test
     void tenThousandConnectionsHeldAndServedOnOneShard() throws Exception {
-        // Every idle connection keeps a POLL iocb in the shard's aio context (1024 events); waits past that queue
-        // until others complete, so 10,000 idle connections cannot all be watched. Known limit, issue 3.
-        Assumptions.assumeFalse(mode.backend().equals("linux-aio"),
-                "linux-aio: one pending POLL iocb per idle connection exceeds the aio context (1024 events)");
         long limit = ResourceLimit.raiseOpenFiles(NEEDED_FDS);
         Assumptions.assumeTrue(limit >= NEEDED_FDS, "RLIMIT_NOFILE is " + limit + " and cannot be raised to "
                 + NEEDED_FDS + " (needs a higher hard limit: ulimit -n)");

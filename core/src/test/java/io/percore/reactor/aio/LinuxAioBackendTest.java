@@ -421,7 +421,8 @@ class LinuxAioBackendTest {
 
     @Test
     void waitsBeyondTheContextQueueUntilRoomIsMade() {
-        LinuxAioBackend small = LinuxAioBackend.create(8);
+        // A budget above the context: every wait is a direct POLL, so the context itself fills up.
+        LinuxAioBackend small = LinuxAioBackend.create(8, true, 8, 1_000);
         try {
             int waits = 20;
             List<int[]> pipes = new ArrayList<>();
@@ -453,7 +454,7 @@ class LinuxAioBackendTest {
     void whenTheKernelSaysEagainTheRestStaysQueuedAndGoesInLater() {
         // The backend is allowed more in flight than a context of 8 holds (the kernel rounds it up to a page of
         // events, a little over 100), so io_submit takes a prefix and then answers EAGAIN.
-        LinuxAioBackend overcommitted = LinuxAioBackend.create(8, true, 10_000);
+        LinuxAioBackend overcommitted = LinuxAioBackend.create(8, true, 10_000, 100_000);
         List<EventFd> counters = new ArrayList<>();
         try {
             int waits = 400;
@@ -480,6 +481,79 @@ class LinuxAioBackendTest {
             overcommitted.close();
             counters.forEach(EventFd::close);
         }
+    }
+
+    @Test
+    void waitsPastThePollBudgetGoThroughTheNestedEpollAndTheContextStaysSmall() {
+        // A context of 8 and a budget of 4 direct POLLs: 2,000 waits at once, far more than the context holds.
+        LinuxAioBackend small = LinuxAioBackend.create(8, true, 8, 4);
+        List<EventFd> counters = new ArrayList<>();
+        try {
+            int waits = 2_000;
+            List<PollableFd> fds = new ArrayList<>();
+            List<Future<Integer>> readable = new ArrayList<>();
+            for (int i = 0; i < waits; i++) {
+                EventFd e = EventFd.create();
+                counters.add(e);
+                PollableFd fd = new PollableFd(e.fd());
+                fds.add(fd);
+                readable.add(small.pollReady(fd, Readiness.IN));
+            }
+            // The first poll submits; the epoll reports at once that the eventfds are writable (remembered, as nobody
+            // waits for that), and its POLL is re-armed by the next.
+            small.poll();
+            small.poll();
+            assertEquals(4, small.directPolls());
+            assertEquals(waits - 4, small.nestedDescriptors());
+            assertEquals(6, small.inKernel(), "4 direct waits, the wake-up and the nested epoll's POLL");
+            assertEquals(0, small.queued(), "nothing waits for room in the context");
+            // Ready in reverse order: the last registered is answered first, whichever way it waits.
+            for (int i = waits - 1; i >= 0; i--) {
+                counters.get(i).signal();
+                assertEquals(Readiness.IN, await(small, readable.get(i)) & Readiness.IN, "wait " + i);
+            }
+            // A descriptor that moved stays in the epoll; readiness nobody waited for is remembered (edges).
+            counters.get(waits - 1).drain();
+            Future<Integer> again = small.pollReady(fds.get(waits - 1), Readiness.IN);
+            small.poll();
+            assertFalse(again.isDone());
+            assertEquals(0, small.directPolls(), "no direct POLL for it, though the budget has room again");
+            counters.get(waits - 1).signal();
+            assertEquals(Readiness.IN, await(small, again) & Readiness.IN);
+            Future<Integer> out = small.pollReady(fds.get(waits - 1), Readiness.OUT);
+            assertEquals(Readiness.OUT, await(small, out) & Readiness.OUT, "an eventfd is writable");
+
+            // Forget fails a pending nested wait at once and the descriptor leaves the epoll.
+            Future<Integer> pending = small.pollReady(fds.get(waits - 2), Readiness.IN);
+            small.forget(fds.get(waits - 2));
+            assertInstanceOf(FdClosedException.class, failure(pending));
+            fds.forEach(small::forget);
+            assertEquals(0, small.nestedDescriptors());
+            assertEquals(0, small.directPolls());
+        } finally {
+            small.close();
+            counters.forEach(EventFd::close);
+        }
+    }
+
+    @Test
+    void aSharedDescriptorWaitsExclusivelyInTheNestedEpollOnlyWhileAWaitIsPending() {
+        int[] p = pipe();
+        PollableFd shared = PollableFd.shared(p[0]);
+        Future<Integer> readable = backend.pollReady(shared, Readiness.IN);
+        backend.poll();
+        assertEquals(0, backend.directPolls(), "a shared descriptor never takes a direct POLL");
+        assertEquals(1, backend.nestedDescriptors());
+        assertFalse(readable.isDone());
+        writeByte(p[1]);
+        assertEquals(Readiness.IN, await(readable) & Readiness.IN);
+        // Level-triggered while registered: still readable, so the next wait is answered again.
+        Future<Integer> again = backend.pollReady(shared, Readiness.IN);
+        assertEquals(Readiness.IN, await(again) & Readiness.IN);
+        Future<Integer> third = backend.pollReady(shared, Readiness.IN);
+        backend.forget(shared);
+        assertInstanceOf(FdClosedException.class, failure(third));
+        assertEquals(0, backend.nestedDescriptors());
     }
 
     // ---------------------------------------------------------------- errors
@@ -547,7 +621,7 @@ class LinuxAioBackendTest {
 
     @Test
     void withoutTheUserSpaceRingEverythingGoesThroughIoGetevents(@TempDir Path dir) throws Exception {
-        LinuxAioBackend plain = LinuxAioBackend.create(64, false, 64);
+        LinuxAioBackend plain = LinuxAioBackend.create(64, false, 64, 32);
         try {
             assertFalse(plain.readsRingInUserSpace());
             int[] p = pipe();
