@@ -26,12 +26,14 @@ import org.junit.jupiter.api.Timeout;
  * The apps on the native stack's other ways to reach the network: {@code --dhcp} and {@code --packet-interface}.
  * Three network namespaces of the test's own:
  * <ul>
- *   <li>T holds two TAP devices: {@code pcdh0}, whose kernel side is 192.168.83.1 with dnsmasq serving DHCP on it
- *   (range .50-.60, router .1, DNS .53, no DNS port, no configuration file, lease and pid files in a temporary
- *   directory), and {@code pcdh1} (192.168.84.1) where nobody answers DHCP;
- *   <li>A and B are joined by a veth pair: {@code vqa} in A is 192.168.85.1, {@code vqb} in B has no address and IPv6
- *   disabled (so B's kernel stays silent) and the app runs on it through AF_PACKET as 192.168.85.2.
+ *   <li>T holds two TAP devices: {@code pcdh0}, whose kernel side is 192.168.83.1 with dnsmasq serving DHCP on it,
+ *   and {@code pcdh1} (192.168.84.1) where nobody answers DHCP;
+ *   <li>A and B are joined by a veth pair: {@code vqa} in A is 192.168.85.1 with dnsmasq serving DHCP on it,
+ *   {@code vqb} in B has no address and IPv6 disabled (so B's kernel stays silent) and the app runs on it through
+ *   AF_PACKET, as 192.168.85.2 or with a leased address.
  * </ul>
+ * Each dnsmasq serves DHCP only (no DNS port, no configuration file; range .50-.60, router .1, DNS .53; lease, pid
+ * and log files in a temporary directory).
  * The apps run as child processes with {@code ip netns exec}; nc and curl in the peer namespace are the Linux kernel's
  * TCP/IP talking to percore's. dnsmasq, every child and all three namespaces are removed afterwards, whatever the
  * outcome.
@@ -45,7 +47,7 @@ class NativeStackDeviceAppTest {
     private static final List<String> namespaces = new ArrayList<>();
     private static final List<JavaProcess> children = new ArrayList<>();
     private static Path dir;
-    private static Process dnsmasq;
+    private static Process dnsmasqT, dnsmasqA;
 
     @BeforeAll
     static void createNamespaces() throws Exception {
@@ -71,15 +73,21 @@ class NativeStackDeviceAppTest {
         must("ip", "-n", NS_B, "link", "set", "vqb", "up");
         if (available("dnsmasq")) {
             dir = Files.createTempDirectory("percore-app-dnsmasq");
-            // --bind-dynamic: the TAP has no carrier until the app opens it.
-            dnsmasq = new ProcessBuilder("ip", "netns", "exec", NS_T, "dnsmasq", "--no-daemon", "--conf-file=/dev/null",
-                    "--port=0", "--interface=pcdh0", "--bind-dynamic", "--user=root", "--group=root", "--no-ping",
-                    "--dhcp-authoritative", "--log-dhcp", "--log-facility=-",
-                    "--dhcp-range=192.168.83.50,192.168.83.60,255.255.255.0,2m",
-                    "--dhcp-option=option:router,192.168.83.1", "--dhcp-option=option:dns-server,192.168.83.53",
-                    "--dhcp-leasefile=" + dir.resolve("leases"), "--pid-file=" + dir.resolve("dnsmasq.pid"))
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("dnsmasq.log").toFile()).start();
+            dnsmasqT = dnsmasq(NS_T, "pcdh0", "192.168.83");
+            dnsmasqA = dnsmasq(NS_A, "vqa", "192.168.85");
         }
+    }
+
+    /** dnsmasq serving DHCP only on {@code iface} in {@code ns}: range .50-.60 of {@code net}, router .1, DNS .53. */
+    private static Process dnsmasq(String ns, String iface, String net) throws IOException {
+        // --bind-dynamic: a TAP has no carrier until the app opens it.
+        return new ProcessBuilder("ip", "netns", "exec", ns, "dnsmasq", "--no-daemon", "--conf-file=/dev/null",
+                "--port=0", "--interface=" + iface, "--bind-dynamic", "--user=root", "--group=root", "--no-ping",
+                "--dhcp-authoritative", "--log-dhcp", "--log-facility=-",
+                "--dhcp-range=" + net + ".50," + net + ".60,255.255.255.0,2m",
+                "--dhcp-option=option:router," + net + ".1", "--dhcp-option=option:dns-server," + net + ".53",
+                "--dhcp-leasefile=" + dir.resolve(iface + ".leases"), "--pid-file=" + dir.resolve(iface + ".pid"))
+                .redirectErrorStream(true).redirectOutput(dir.resolve(iface + ".log").toFile()).start();
     }
 
     @AfterAll
@@ -87,10 +95,12 @@ class NativeStackDeviceAppTest {
         for (JavaProcess p : children) {
             p.close();
         }
-        if (dnsmasq != null) {
-            dnsmasq.destroy();
-            if (!dnsmasq.waitFor(10, TimeUnit.SECONDS)) {
-                dnsmasq.destroyForcibly();
+        for (Process d : new Process[] {dnsmasqT, dnsmasqA}) {
+            if (d != null) {
+                d.destroy();
+                if (!d.waitFor(10, TimeUnit.SECONDS)) {
+                    d.destroyForcibly();
+                }
             }
         }
         for (String ns : namespaces) {
@@ -108,24 +118,56 @@ class NativeStackDeviceAppTest {
 
     @Test
     void echoWithDhcpGetsALeaseFromDnsmasqAndNcReachesItThere() throws Exception {
-        assumeTrue(dnsmasq != null && available("nc"), "dnsmasq or nc is not installed; skipped");
-        assertTrue(dnsmasq.isAlive(), NativeStackDeviceAppTest::dnsmasqLog);
+        assumeTrue(dnsmasqT != null && available("nc"), "dnsmasq or nc is not installed; skipped");
+        assertTrue(dnsmasqT.isAlive(), () -> dnsmasqLog("pcdh0"));
         try (JavaProcess echo = app(NS_T, "echo", "--port", "7777", "--tap-device", "pcdh0", "--dhcp",
                 "--dhcp-timeout-s", "15")) {
             assertTrue(echo.awaitLine("echo: TCP and UDP on", Duration.ofSeconds(40)),
-                    () -> echo.transcript() + "\n--- dnsmasq\n" + dnsmasqLog());
-            Matcher m = Pattern.compile("DHCP lease: (192\\.168\\.83\\.(\\d+))/255\\.255\\.255\\.0, gateway 192\\.168\\.83\\.1, "
-                    + "DNS 192\\.168\\.83\\.53").matcher(echo.transcript());
-            assertTrue(m.find(), echo::transcript);
-            String address = m.group(1);
-            int last = Integer.parseInt(m.group(2));
-            assertTrue(last >= 50 && last <= 60, address);
-            assertTrue(Files.readString(dir.resolve("leases")).contains(" " + address + " "), NativeStackDeviceAppTest::dnsmasqLog);
-            Result tcp = nsRun(NS_T, "sh", "-c", "printf 'leased' | nc -N -w 5 " + address + " 7777");
-            assertEquals("leased", tcp.out, () -> tcp.err + echo.transcript());
+                    () -> echo.transcript() + "\n--- dnsmasq\n" + dnsmasqLog("pcdh0"));
+            String address = leasedAddress(echo, "192.168.83", "pcdh0");
+            // Four connections: the flows spread over both shards, and each shard must answer on the leased address.
+            Result tcp = nsRun(NS_T, "sh", "-c", "for i in 1 2 3 4; do printf \"leased$i \" | nc -N -w 5 " + address
+                    + " 7777; done");
+            assertEquals("leased1 leased2 leased3 leased4 ", tcp.out, () -> tcp.err + echo.transcript());
+            Result udp = nsRun(NS_T, "sh", "-c", "printf 'a datagram' | nc -u -w 2 " + address + " 7777");
+            assertEquals("a datagram", udp.out, udp.err);
             echo.signal("TERM");
             assertEquals(0, echo.exitCode(Duration.ofSeconds(30)), echo::transcript);
+            assertTrue(echo.awaitLine("stopping after 4 TCP connection(s) and 1 datagram(s)", Duration.ofSeconds(1)),
+                    echo::transcript);
         }
+    }
+
+    @Test
+    void httpdWithDhcpOnAPacketInterfaceAnswersCurlAtTheLeasedAddress() throws Exception {
+        assumeTrue(dnsmasqA != null && available("curl"), "dnsmasq or curl is not installed; skipped");
+        assertTrue(dnsmasqA.isAlive(), () -> dnsmasqLog("vqa"));
+        try (JavaProcess httpd = app(NS_B, "httpd", "--port", "8080", "--packet-interface", "vqb", "--dhcp",
+                "--dhcp-timeout-s", "15")) {
+            assertTrue(httpd.awaitLine("listening on http://", Duration.ofSeconds(40)),
+                    () -> httpd.transcript() + "\n--- dnsmasq\n" + dnsmasqLog("vqa"));
+            String address = leasedAddress(httpd, "192.168.85", "vqa");
+            Result hello = nsRun(NS_A, "curl", "-sS", "--max-time", "10", "http://" + address + ":8080/");
+            assertEquals("Hello, World!", hello.out, () -> hello.err + httpd.transcript());
+            httpd.signal("TERM");
+            assertEquals(0, httpd.exitCode(Duration.ofSeconds(30)), httpd::transcript);
+        }
+    }
+
+    /**
+     * @return the address the app logged as leased on {@code net}.0/24; checks the rest of the lease, and that the
+     * lease file of the dnsmasq on {@code iface} has it
+     */
+    private static String leasedAddress(JavaProcess app, String net, String iface) throws IOException {
+        String n = net.replace(".", "\\.");
+        Matcher m = Pattern.compile("DHCP lease: (" + n + "\\.(\\d+))/255\\.255\\.255\\.0, gateway " + n + "\\.1, DNS "
+                + n + "\\.53").matcher(app.transcript());
+        assertTrue(m.find(), app::transcript);
+        String address = m.group(1);
+        int last = Integer.parseInt(m.group(2));
+        assertTrue(last >= 50 && last <= 60, address);
+        assertTrue(Files.readString(dir.resolve(iface + ".leases")).contains(" " + address + " "), () -> dnsmasqLog(iface));
+        return address;
     }
 
     @Test
@@ -136,6 +178,7 @@ class NativeStackDeviceAppTest {
                     echo::transcript);
             assertFalse(echo.awaitLine("echo: TCP and UDP on", Duration.ofMillis(1)), echo::transcript);
             assertFalse(echo.transcript().contains("\tat "), () -> "no stack trace:\n" + echo.transcript());
+            assertEquals(1, echo.err().stream().filter(l -> l.contains(" ERROR ")).count(), echo::transcript);
         }
     }
 
@@ -161,6 +204,7 @@ class NativeStackDeviceAppTest {
             assertEquals(1, echo.exitCode(Duration.ofSeconds(40)), echo::transcript);
             assertTrue(echo.awaitLine("could not open interface nosuch0 (AF_PACKET) for the native stack",
                     Duration.ofSeconds(1)), echo::transcript);
+            assertEquals(1, echo.err().size(), () -> "one line:\n" + echo.transcript());
             assertFalse(echo.awaitLine("echo: TCP and UDP on", Duration.ofMillis(1)), echo::transcript);
         }
     }
@@ -179,9 +223,9 @@ class NativeStackDeviceAppTest {
         return p;
     }
 
-    private static String dnsmasqLog() {
+    private static String dnsmasqLog(String iface) {
         try {
-            return Files.readString(dir.resolve("dnsmasq.log"));
+            return Files.readString(dir.resolve(iface + ".log"));
         } catch (IOException e) {
             return e.toString();
         }
