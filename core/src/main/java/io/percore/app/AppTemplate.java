@@ -48,7 +48,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * {@code --version} print to stdout and exit 0.
  *
  * <p><b>Network stack.</b> Under {@code --network-stack native} ({@link NetworkOptions}) the template opens the TAP
- * device before the shards start, starts the native stack on every shard and installs it, so
+ * device (or the AF_PACKET interface) before the shards start, starts the native stack on every shard and installs
+ * it (under {@code --dhcp} once a lease is granted; none in time exits {@value #EXIT_FAILURE}), so
  * {@link io.percore.net.Network#stack()} returns it to the program; after the program it stops the stacks (resetting
  * what is still open), then the shards, then closes the device. The program's code is the same on either stack.
  *
@@ -308,12 +309,12 @@ public final class AppTemplate {
     private int runApp(SmpConfig config, Function<AppContext, Future<Integer>> main) {
         NativeStackRunner nativeStack = null;
         if (options.network().isNative()) {
-            // Before the shards: a TAP the process may not open ends the program before anything runs.
+            // Before the shards: a device the process may not open ends the program before anything runs.
             try {
-                nativeStack = NativeStackRunner.open(options.network().nativeConfig(), config.shards());
+                nativeStack = NativeStackRunner.open(options.network(), config.shards());
             } catch (RuntimeException e) {
-                LOG.error("{} could not open TAP device {} for the native stack: {}", name,
-                        options.network().nativeConfig().tapDevice(), e.toString());
+                LOG.error("{} could not open {} for the native stack: {}", name,
+                        NativeStackRunner.deviceName(options.network().nativeConfig()), e.toString());
                 return EXIT_FAILURE;
             }
         }
@@ -332,7 +333,12 @@ public final class AppTemplate {
             try {
                 nativeStack.start(started, stopTimeout);
             } catch (Exception e) {
-                LOG.error("{} could not start the native stack: {}", name, e.toString(), e);
+                if (e instanceof NativeStackRunner.NoLeaseException) {
+                    // No DHCP server answered: the message says it all, a stack trace would bury it.
+                    LOG.error("{} could not start the native stack: {}", name, e.getMessage());
+                } else {
+                    LOG.error("{} could not start the native stack: {}", name, e.toString(), e);
+                }
                 boolean stopped = nativeStack.stop(started, stopTimeout);
                 if (stopShards(started) && stopped) {
                     nativeStack.close();

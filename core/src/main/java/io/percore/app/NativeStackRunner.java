@@ -2,6 +2,7 @@ package io.percore.app;
 
 import io.percore.core.Future;
 import io.percore.net.Network;
+import io.percore.net.stack.DhcpClient;
 import io.percore.net.stack.NativeNetwork;
 import io.percore.net.stack.NativeStack;
 import io.percore.net.stack.NativeStackConfig;
@@ -14,31 +15,52 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The native stack's life in a program run by {@link AppTemplate}: the TAP device opened before the shards start
- * (so a missing permission fails before anything runs), a {@link NativeStack} started and
- * {@linkplain Network#install installed} on every shard before the program's main function, and all of it stopped
- * after the program, before the shards stop. Driven by the thread that runs the template.
+ * The native stack's life in a program run by {@link AppTemplate}: the device (a TAP device, or an existing interface
+ * through AF_PACKET) opened before the shards start (so a missing permission or interface fails before anything
+ * runs), a {@link NativeStack} started and {@linkplain Network#install installed} on every shard, under
+ * {@code --dhcp} a DHCPv4 lease obtained on shard 0 (the other shards read the leased address from the shared
+ * {@link NativeNetwork}), all before the program's main function; and all of it stopped after the program, before
+ * the shards stop. Driven by the thread that runs the template.
  */
 final class NativeStackRunner {
     private static final Logger LOG = LoggerFactory.getLogger(NativeStackRunner.class);
 
     private final NativeNetwork network;
+    /** How long to wait for the first DHCP lease; unused without DHCP. */
+    private final Duration dhcpTimeout;
     /** Each slot written and read by its own shard only. */
     private final NativeStack[] stacks;
 
-    private NativeStackRunner(NativeNetwork network, int shards) {
+    private NativeStackRunner(NativeNetwork network, int shards, Duration dhcpTimeout) {
         this.network = network;
+        this.dhcpTimeout = dhcpTimeout;
         this.stacks = new NativeStack[shards];
     }
 
     /**
-     * Opens the TAP device of {@code config} with one queue per shard, in this process's network namespace.
+     * Opens the device of {@code options} (TAP, or AF_PACKET on {@code --packet-interface}) with one queue per shard,
+     * in this process's network namespace.
      *
-     * @throws RuntimeException from the kernel (EPERM without CAP_NET_ADMIN, no /dev/net/tun, ...)
+     * @throws RuntimeException from the kernel (EPERM without CAP_NET_ADMIN or CAP_NET_RAW, no /dev/net/tun, ENODEV
+     *                          for an unknown interface, ...)
      */
-    static NativeStackRunner open(NativeStackConfig config, int shards) {
+    static NativeStackRunner open(NetworkOptions options, int shards) {
+        NativeStackConfig config = options.nativeConfig();
         preload();
-        return new NativeStackRunner(NativeNetwork.openTap(config, shards, null), shards);
+        return new NativeStackRunner(NativeNetwork.open(config, shards, null), shards, options.dhcpTimeout());
+    }
+
+    /** @return the device {@code config} names, for messages: "TAP device tap0" or "interface eth1 (AF_PACKET)". */
+    static String deviceName(NativeStackConfig config) {
+        return config.usesPacketDevice() ? "interface " + config.packetInterface() + " (AF_PACKET)"
+                : "TAP device " + config.tapDevice();
+    }
+
+    /** The start failed because no DHCP server answered in time; the message says what was tried. */
+    static final class NoLeaseException extends Exception {
+        NoLeaseException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /**
@@ -57,7 +79,12 @@ final class NativeStackRunner {
         }
     }
 
-    /** Starts and installs a stack on every shard; waits at most {@code timeout}. */
+    /**
+     * Starts and installs a stack on every shard, waiting at most {@code timeout}; then, under DHCP, runs the client
+     * on shard 0 until the first lease (at most the DHCP timeout) and keeps it running to renew the lease.
+     *
+     * @throws NoLeaseException when DHCP is on and no lease came in time
+     */
     void start(Smp smp, Duration timeout) throws Exception {
         smp.invokeOnAllExternal(id -> {
             NativeStack s = network.startShard();
@@ -65,11 +92,38 @@ final class NativeStackRunner {
             Network.install(s);
             return Future.done();
         }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (network.config().dhcp()) {
+            LOG.info("native stack on {}: asking for a DHCP lease (at most {} s)", network.device().describe(),
+                    dhcpTimeout.toSeconds());
+            DhcpClient.Options d = DhcpClient.Options.defaults();
+            // RFC 2131's first retry is 4 s; a short timeout still gets a few tries.
+            Duration first = d.firstRetry().compareTo(dhcpTimeout.dividedBy(4)) <= 0 ? d.firstRetry()
+                    : Duration.ofMillis(Math.max(250, dhcpTimeout.toMillis() / 4));
+            DhcpClient.Options options = new DhcpClient.Options(first, d.maxRetry(), dhcpTimeout);
+            try {
+                // The client fails its own future at the DHCP timeout; the margin covers a loaded machine.
+                smp.submitExternal(0, () -> network.configureByDhcp(options))
+                        .get(dhcpTimeout.plus(timeout).toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof DhcpClient.NoLeaseException n) {
+                    throw new NoLeaseException(n.getMessage());
+                }
+                throw e;
+            } catch (TimeoutException e) {
+                throw new NoLeaseException("no DHCP lease on " + network.device().describe() + " within "
+                        + dhcpTimeout.plus(timeout).toSeconds() + " s");
+            }
+            NativeStackConfig c = network.config();
+            LOG.info("DHCP lease: {}/{}, gateway {}, DNS {}", c.hostIpv4().getHostAddress(),
+                    c.netmaskIpv4().getHostAddress(), c.gatewayIpv4() == null ? "none" : c.gatewayIpv4().getHostAddress(),
+                    c.dnsServers().isEmpty() ? "none"
+                            : String.join(" ", c.dnsServers().stream().map(a -> a.getHostAddress()).toList()));
+        }
         NativeStackConfig c = network.config();
         LOG.info("native stack on {}: {}{}, gateway {}, MTU {}", network.device().describe(),
-                c.hostIpv4().getHostAddress(), c.hostIpv6() == null ? "" : " and " + c.hostIpv6().getHostAddress()
-                        + "/" + c.ipv6PrefixLength(), c.gatewayIpv4() == null ? "none" : c.gatewayIpv4().getHostAddress(),
-                c.mtu());
+                c.hostIpv4() == null ? "no IPv4 address" : c.hostIpv4().getHostAddress(),
+                c.hostIpv6() == null ? "" : " and " + c.hostIpv6().getHostAddress() + "/" + c.ipv6PrefixLength(),
+                c.gatewayIpv4() == null ? "none" : c.gatewayIpv4().getHostAddress(), c.mtu());
     }
 
     /**

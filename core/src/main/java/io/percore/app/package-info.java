@@ -9,7 +9,8 @@
  * {@code --overprovisioned}, {@code --blocked-reactor-notify-ms} — so people who run Seastar services need not
  * learn new ones; programs add their own through picocli-annotated objects. {@code --network-stack posix|native}
  * ({@link io.percore.app.NetworkOptions}) picks the network stack the same way: under {@code native} the template
- * opens the TAP device, starts percore's own TCP/IP on every shard and installs it behind
+ * opens the TAP device (or an existing interface through AF_PACKET), starts percore's own TCP/IP on every shard
+ * (under {@code --dhcp}, with the address a DHCPv4 server leased) and installs it behind
  * {@link io.percore.net.Network#stack()}, so a program's code does not change with the stack.
  *
  * <p>The contract a program relies on: the command line is checked completely before any thread starts (a bad
