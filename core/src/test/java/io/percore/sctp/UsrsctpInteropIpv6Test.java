@@ -10,9 +10,6 @@ import io.percore.core.ReactorConfig;
 import io.percore.net.SocketAddress;
 import io.percore.smp.Smp;
 import io.percore.smp.SmpConfig;
-import io.percore.sys.ErrnoException;
-import io.percore.sys.RawSocket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,9 +43,7 @@ class UsrsctpInteropIpv6Test {
     }
 
     static int freeUdpPort() throws Exception {
-        try (DatagramSocket s = new DatagramSocket(0, LOOPBACK6)) {
-            return s.getLocalPort();
-        }
+        return InteropSetup.freeUdpPort(LOOPBACK6);
     }
 
     static int sctpPort() {
@@ -56,22 +51,15 @@ class UsrsctpInteropIpv6Test {
     }
 
     static void assumeRaw(String transport) {
-        if (transport.equals("raw")) {
-            try {
-                RawSocket.open(true, RawSocket.SOCK_RAW, RawSocket.IPPROTO_SCTP).close();
-            } catch (ErrnoException e) {
-                Assumptions.abort("raw IPv6 needs CAP_NET_RAW: " + e.getMessage());
-            }
-        }
+        InteropSetup.assumeRaw(transport, LOOPBACK6);
     }
 
     static SctpTransport transport(String kind, int remoteUdp) {
-        return kind.equals("udp") ? UdpEncapsulation.bind(new SocketAddress(LOOPBACK6, 0), remoteUdp, false)
-                : RawIpTransport.open(LOOPBACK6);
+        return InteropSetup.transport(kind, remoteUdp, LOOPBACK6);
     }
 
     static InitOptions options() {
-        return InitOptions.defaults().withStreams(16, 16).withBuffers(4 << 20, 4 << 20, 1 << 20);
+        return InteropSetup.options();
     }
 
     /**

@@ -10,9 +10,6 @@ import io.percore.core.ReactorConfig;
 import io.percore.net.SocketAddress;
 import io.percore.smp.Smp;
 import io.percore.smp.SmpConfig;
-import io.percore.sys.ErrnoException;
-import io.percore.sys.RawSocket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,9 +37,7 @@ class UsrsctpInteropTest {
     }
 
     static int freeUdpPort() throws Exception {
-        try (DatagramSocket s = new DatagramSocket(0, LOOPBACK)) {
-            return s.getLocalPort();
-        }
+        return InteropSetup.freeUdpPort(LOOPBACK);
     }
 
     static int sctpPort() {
@@ -50,22 +45,15 @@ class UsrsctpInteropTest {
     }
 
     static void assumeRaw(String transport) {
-        if (transport.equals("raw")) {
-            try {
-                RawSocket.open(false, RawSocket.SOCK_RAW, RawSocket.IPPROTO_SCTP).close();
-            } catch (ErrnoException e) {
-                Assumptions.abort("raw IP needs CAP_NET_RAW: " + e.getMessage());
-            }
-        }
+        InteropSetup.assumeRaw(transport, LOOPBACK);
     }
 
     static SctpTransport transport(String kind, int remoteUdp) {
-        return kind.equals("udp") ? UdpEncapsulation.bind(new SocketAddress(LOOPBACK, 0), remoteUdp, false)
-                : RawIpTransport.open(LOOPBACK);
+        return InteropSetup.transport(kind, remoteUdp, LOOPBACK);
     }
 
     static InitOptions options() {
-        return InitOptions.defaults().withStreams(16, 16).withBuffers(4 << 20, 4 << 20, 1 << 20);
+        return InteropSetup.options();
     }
 
     @ParameterizedTest
