@@ -80,12 +80,8 @@ public final class Fd {
                 if (n >= 0) {
                     return n;
                 }
-                int errno = Native.lastErrno();
-                if (errno == Errno.EAGAIN) {
+                if (Native.wouldBlock("read", fd)) {
                     return -1;
-                }
-                if (errno != Errno.EINTR) {
-                    throw new ErrnoException(errno, "read", "fd " + fd);
                 }
             }
         } catch (Throwable t) {
@@ -109,12 +105,8 @@ public final class Fd {
                 if (n >= 0) {
                     return n;
                 }
-                int errno = Native.lastErrno();
-                if (errno == Errno.EAGAIN) {
+                if (Native.wouldBlock("write", fd)) {
                     return -1;
-                }
-                if (errno != Errno.EINTR) {
-                    throw new ErrnoException(errno, "write", "fd " + fd);
                 }
             }
         } catch (Throwable t) {

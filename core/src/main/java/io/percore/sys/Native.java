@@ -83,6 +83,23 @@ public final class Native {
     }
 
     /**
+     * Reads errno after a non-blocking call on {@code fd} failed. Does not allocate unless it throws.
+     *
+     * @return true when the call would have blocked (EAGAIN); false when a signal interrupted it (EINTR): call again
+     * @throws ErrnoException for any other errno, naming the call and the descriptor
+     */
+    public static boolean wouldBlock(String call, int fd) {
+        int errno = lastErrno();
+        if (errno == Errno.EAGAIN) {
+            return true;
+        }
+        if (errno == Errno.EINTR) {
+            return false;
+        }
+        throw new ErrnoException(errno, call, "fd " + fd);
+    }
+
+    /**
      * Checks an int result of the usual "-1 and errno" convention.
      *
      * @return {@code result} when it is not negative

@@ -159,12 +159,8 @@ public final class RawSocket implements AutoCloseable {
                 if (n >= 0) {
                     return n;
                 }
-                int errno = Native.lastErrno();
-                if (errno == Errno.EAGAIN) {
+                if (Native.wouldBlock("sendto", fd)) {
                     return -1;
-                }
-                if (errno != Errno.EINTR) {
-                    throw new ErrnoException(errno, "sendto", "fd " + fd);
                 }
             }
         } catch (Throwable t) {
@@ -188,12 +184,8 @@ public final class RawSocket implements AutoCloseable {
                     MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, into, 0, (int) n);
                     return (int) n;
                 }
-                int errno = Native.lastErrno();
-                if (errno == Errno.EAGAIN) {
+                if (Native.wouldBlock("recvfrom", fd)) {
                     return -1;
-                }
-                if (errno != Errno.EINTR) {
-                    throw new ErrnoException(errno, "recvfrom", "fd " + fd);
                 }
             }
         } catch (Throwable t) {

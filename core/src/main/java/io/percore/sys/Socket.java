@@ -198,12 +198,8 @@ public final class Socket {
                 if (r >= 0) {
                     return r;
                 }
-                int errno = Native.lastErrno();
-                if (errno == Errno.EAGAIN) {
+                if (Native.wouldBlock("accept4", fd)) {
                     return -1;
-                }
-                if (errno != Errno.EINTR) {
-                    throw new ErrnoException(errno, "accept4", "fd " + fd);
                 }
             }
         } catch (Throwable t) {
@@ -250,12 +246,8 @@ public final class Socket {
                 if (n >= 0) {
                     return n;
                 }
-                int errno = Native.lastErrno();
-                if (errno == Errno.EAGAIN) {
+                if (Native.wouldBlock("recv", fd)) {
                     return -1;
-                }
-                if (errno != Errno.EINTR) {
-                    throw new ErrnoException(errno, "recv", "fd " + fd);
                 }
             }
         } catch (Throwable t) {
@@ -279,12 +271,8 @@ public final class Socket {
                 if (n >= 0) {
                     return n;
                 }
-                int errno = Native.lastErrno();
-                if (errno == Errno.EAGAIN) {
+                if (Native.wouldBlock("send", fd)) {
                     return -1;
-                }
-                if (errno != Errno.EINTR) {
-                    throw new ErrnoException(errno, "send", "fd " + fd);
                 }
             }
         } catch (Throwable t) {
@@ -306,12 +294,8 @@ public final class Socket {
                 if (n >= 0) {
                     return n;
                 }
-                int errno = Native.lastErrno();
-                if (errno == Errno.EAGAIN) {
+                if (Native.wouldBlock("sendmsg", fd)) {
                     return -1;
-                }
-                if (errno != Errno.EINTR) {
-                    throw new ErrnoException(errno, "sendmsg", "fd " + fd);
                 }
             }
         } catch (Throwable t) {
@@ -335,12 +319,8 @@ public final class Socket {
                     msg.receivedNameLength();
                     return n;
                 }
-                int errno = Native.lastErrno();
-                if (errno == Errno.EAGAIN) {
+                if (Native.wouldBlock("recvmsg", fd)) {
                     return -1;
-                }
-                if (errno != Errno.EINTR) {
-                    throw new ErrnoException(errno, "recvmsg", "fd " + fd);
                 }
             }
         } catch (Throwable t) {

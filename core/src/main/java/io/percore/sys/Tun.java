@@ -290,12 +290,8 @@ public final class Tun {
                 if (n >= 0) {
                     return n;
                 }
-                int errno = Native.lastErrno();
-                if (errno == Errno.EAGAIN) {
+                if (Native.wouldBlock("writev", fd)) {
                     return -1;
-                }
-                if (errno != Errno.EINTR) {
-                    throw new ErrnoException(errno, "writev", "fd " + fd);
                 }
             }
         } catch (Throwable t) {
