@@ -12,9 +12,6 @@ import io.percore.net.SocketAddress;
 import io.percore.smp.Smp;
 import io.percore.smp.SmpConfig;
 import io.percore.sys.Tun;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -23,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -314,43 +310,9 @@ class KernelPeerTest {
         assertEquals(r[1], r[3], "the stack still serves after the malformed frames");
     }
 
-    /** Connects from the namespace, writes {@code total} seeded bytes while reading the echo: {sent, crc, got, crc}. */
+    /** {@link StackTesting#kernelEcho} to port 7. In a thread that has entered the namespace. */
     private static long[] kernelTransfer(String host, long total, long seed) throws Exception {
-        try (Socket s = new Socket()) {
-            // Under the lossy wrapper a SYN or SYN-ACK is lost one time in three (20 % each way): the kernel retries
-            // at 1, 3, 7, 15 and 31 s, and 10 s (four tries) failed about one run in fifty. 40 s is six tries.
-            s.connect(new InetSocketAddress(host, 7), 40_000);
-            s.setSoTimeout(30_000);
-            CRC32 sent = new CRC32();
-            Thread writer = Thread.ofPlatform().unstarted(() -> {
-                SplittableRandom r = new SplittableRandom(seed);
-                byte[] chunk = new byte[256 << 10];
-                try {
-                    OutputStream out = s.getOutputStream();
-                    for (long left = total; left > 0; ) {
-                        int n = (int) Math.min(chunk.length, left);
-                        r.nextBytes(chunk);
-                        sent.update(chunk, 0, n);
-                        out.write(chunk, 0, n);
-                        left -= n;
-                    }
-                    s.shutdownOutput();
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            writer.start();
-            CRC32 got = new CRC32();
-            long n = 0;
-            InputStream in = s.getInputStream();
-            byte[] buf = new byte[256 << 10];
-            for (int k; (k = in.read(buf)) > 0; ) {
-                got.update(buf, 0, k);
-                n += k;
-            }
-            writer.join();
-            return new long[] {total, sent.getValue(), n, got.getValue()};
-        }
+        return StackTesting.kernelEcho(host, 7, total, seed);
     }
 
     private String counters() {

@@ -11,9 +11,6 @@ import io.percore.net.SocketAddress;
 import io.percore.smp.Smp;
 import io.percore.smp.SmpConfig;
 import io.percore.sys.Tun;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -277,41 +273,9 @@ class PacketDeviceKernelPeerTest {
         return Long.parseLong(out);
     }
 
-    /** Connects from namespace A, writes {@code total} seeded bytes while reading the echo: {sent, crc, got, crc}. */
+    /** {@link StackTesting#kernelEcho} to port 7, from namespace A. */
     static long[] kernelTransfer(String host, long total, long seed) throws Exception {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, 7), 10_000);
-            s.setSoTimeout(30_000);
-            CRC32 sent = new CRC32();
-            Thread writer = Thread.ofPlatform().unstarted(() -> {
-                SplittableRandom r = new SplittableRandom(seed);
-                byte[] chunk = new byte[256 << 10];
-                try {
-                    OutputStream out = s.getOutputStream();
-                    for (long left = total; left > 0; ) {
-                        int n = (int) Math.min(chunk.length, left);
-                        r.nextBytes(chunk);
-                        sent.update(chunk, 0, n);
-                        out.write(chunk, 0, n);
-                        left -= n;
-                    }
-                    s.shutdownOutput();
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            writer.start();
-            CRC32 got = new CRC32();
-            long n = 0;
-            InputStream in = s.getInputStream();
-            byte[] buf = new byte[256 << 10];
-            for (int k; (k = in.read(buf)) > 0; ) {
-                got.update(buf, 0, k);
-                n += k;
-            }
-            writer.join();
-            return new long[] {total, sent.getValue(), n, got.getValue()};
-        }
+        return StackTesting.kernelEcho(host, 7, total, seed);
     }
 
     private String counters() {

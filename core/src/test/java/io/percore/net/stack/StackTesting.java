@@ -8,6 +8,11 @@ import io.percore.net.ConnectedSocket;
 import io.percore.net.ServerSocket;
 import io.percore.smp.Smp;
 import io.percore.smp.SmpConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -142,5 +147,49 @@ final class StackTesting {
             s.close();
             return new Transfer(total, sentCrc.getValue(), r[0], r[1]);
         });
+    }
+
+    /**
+     * Connects with a kernel socket (from the calling thread's network namespace) to an echo server at
+     * {@code host:port}, writes {@code total} seeded bytes while reading the echo back, and half-closes.
+     *
+     * @return {sent, CRC32 of sent, received, CRC32 of received}
+     */
+    static long[] kernelEcho(String host, int port, long total, long seed) throws Exception {
+        try (Socket s = new Socket()) {
+            // Under the lossy wrapper a SYN or SYN-ACK is lost one time in three (20 % each way): the kernel retries
+            // at 1, 3, 7, 15 and 31 s, and 10 s (four tries) failed about one run in fifty. 40 s is six tries.
+            s.connect(new InetSocketAddress(host, port), 40_000);
+            s.setSoTimeout(30_000);
+            CRC32 sent = new CRC32();
+            Thread writer = Thread.ofPlatform().unstarted(() -> {
+                SplittableRandom r = new SplittableRandom(seed);
+                byte[] chunk = new byte[256 << 10];
+                try {
+                    OutputStream out = s.getOutputStream();
+                    for (long left = total; left > 0; ) {
+                        int n = (int) Math.min(chunk.length, left);
+                        r.nextBytes(chunk);
+                        sent.update(chunk, 0, n);
+                        out.write(chunk, 0, n);
+                        left -= n;
+                    }
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            writer.start();
+            CRC32 got = new CRC32();
+            long n = 0;
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[256 << 10];
+            for (int k; (k = in.read(buf)) > 0; ) {
+                got.update(buf, 0, k);
+                n += k;
+            }
+            writer.join();
+            return new long[] {total, sent.getValue(), n, got.getValue()};
+        }
     }
 }
