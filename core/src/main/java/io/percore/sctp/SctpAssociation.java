@@ -119,6 +119,8 @@ public final class SctpAssociation {
     private final ArrayDeque<SctpEvent> feed = new ArrayDeque<>();
     private Promise<SctpEvent> reader;
     private String closeReason;
+    /** How many chunks in {@code inflight} are acknowledged by a gap block (not yet by the cumulative TSN). */
+    private int gapAckedCount;
     /** Where the last DATA came from: SACKs go back there (RFC 9260 6.4); null before any DATA. */
     private Path sackPath;
 
@@ -1117,6 +1119,8 @@ public final class SctpAssociation {
             }
             if (!c.gapAcked) {
                 bytesAcked += c.size();
+            } else {
+                gapAckedCount--;
             }
             sendBuffered -= c.payload.length();
             c.payload.release();
@@ -1137,7 +1141,9 @@ public final class SctpAssociation {
         // Gap ack blocks.
         long htna = -1;
         int[] g = s.gaps();
-        if (g.length > 0 || !inflight.isEmpty()) {
+        // Without gap blocks nothing is newly gap-acknowledged; only earlier gap acks can be reneged. Skipping the
+        // walk then keeps a SACK's cost independent of how much is in flight (it dominated bulk transfers).
+        if (g.length > 0 || gapAckedCount > 0) {
             for (OutChunk c : inflight) {
                 long off = c.tsn - cum;
                 boolean in = false;
@@ -1149,6 +1155,7 @@ public final class SctpAssociation {
                 }
                 if (in && !c.gapAcked) {
                     c.gapAcked = true;
+                    gapAckedCount++;
                     setRetransmit(c, false);
                     if (c.inFlight) {
                         flight -= c.size();
@@ -1158,6 +1165,7 @@ public final class SctpAssociation {
                     htna = c.tsn;
                 } else if (!in && c.gapAcked) {
                     c.gapAcked = false; // reneged: the T3 timer will resend it
+                    gapAckedCount--;
                 }
             }
         }
@@ -1543,6 +1551,7 @@ public final class SctpAssociation {
             }
         }
         inflight.clear();
+        gapAckedCount = 0;
         pending.clear();
         retransmitCount = 0;
         flight = 0;
