@@ -279,27 +279,11 @@ class PacketDeviceKernelPeerTest {
     }
 
     private String counters() {
-        try {
-            StringBuilder b = new StringBuilder();
-            for (int i = 0; i < 2; i++) {
-                int id = i;
-                b.append(" [shard ").append(id).append(": ")
-                        .append(smp.submitExternal(id, () -> Future.ready(net.stacks[id].counters.toString())).get(10, TimeUnit.SECONDS))
-                        .append(']');
-            }
-            return b.toString();
-        } catch (Exception e) {
-            return e.toString();
-        }
+        return StackTesting.counters(smp, net, 2);
     }
 
     private long sum(java.util.function.ToLongFunction<NativeStack> f) throws Exception {
-        long total = 0;
-        for (int i = 0; i < 2; i++) {
-            int id = i;
-            total += smp.submitExternal(id, () -> Future.ready(f.applyAsLong(net.stacks[id]))).get(10, TimeUnit.SECONDS);
-        }
-        return total;
+        return StackTesting.sum(smp, net, 2, f);
     }
 
     static void requireTool(String tool, String pkg) throws Exception {

@@ -192,4 +192,30 @@ final class StackTesting {
             return new long[] {total, sent.getValue(), n, got.getValue()};
         }
     }
+
+    /** @return every shard's stack counters, for failure messages (the error itself if they cannot be read). */
+    static String counters(Smp smp, NativeNetwork net, int shards) {
+        try {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < shards; i++) {
+                int id = i;
+                b.append(" [shard ").append(id).append(": ")
+                        .append(smp.submitExternal(id, () -> Future.ready(net.stacks[id].counters.toString())).get(10, TimeUnit.SECONDS))
+                        .append(']');
+            }
+            return b.toString();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    /** @return {@code f} summed over the shards' stacks, each read on its own shard. */
+    static long sum(Smp smp, NativeNetwork net, int shards, java.util.function.ToLongFunction<NativeStack> f) throws Exception {
+        long total = 0;
+        for (int i = 0; i < shards; i++) {
+            int id = i;
+            total += smp.submitExternal(id, () -> Future.ready(f.applyAsLong(net.stacks[id]))).get(10, TimeUnit.SECONDS);
+        }
+        return total;
+    }
 }
