@@ -2,7 +2,7 @@ package io.percore.sys;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
+import io.percore.testing.SteadyStateAllocation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -13,20 +13,14 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class IoUringNoAllocationTest {
     private static final int CALLS_PER_ROUND = 20_000;
-    private static final int MAX_ROUNDS = 40;
     private static final long BUDGET_BYTES = 16 * 1024;
-
-    private static final com.sun.management.ThreadMXBean MX =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     @Test
     void nopRoundTripsAndTimedWaitsAllocateNothing() {
         try (IoUring ring = IoUring.setup(64, 256, true)) {
             long[] seen = {0};
             IoUring.CompletionHandler handler = (userData, result, flags) -> seen[0] += userData;
-            long bytes = Long.MAX_VALUE;
-            for (int round = 0; round < MAX_ROUNDS && bytes >= BUDGET_BYTES; round++) {
-                long before = MX.getCurrentThreadAllocatedBytes();
+            long bytes = SteadyStateAllocation.bytesPerRound(() -> {
                 for (int i = 0; i < CALLS_PER_ROUND; i++) {
                     IoUringSqe.nop(ring.sqes(), ring.nextSqe(), 1);
                     IoUringSqe.nop(ring.sqes(), ring.nextSqe(), 2);
@@ -37,8 +31,7 @@ class IoUringNoAllocationTest {
                     ring.reap(handler, 8);
                     ring.needsEnter();
                 }
-                bytes = MX.getCurrentThreadAllocatedBytes() - before;
-            }
+            }, b -> b < BUDGET_BYTES);
             assertTrue(bytes < BUDGET_BYTES, "a NOP round trip allocated " + bytes + " bytes per round of "
                     + CALLS_PER_ROUND);
             assertTrue(seen[0] > 0);

@@ -2,37 +2,29 @@ package io.percore.sys;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
+import io.percore.testing.SteadyStateAllocation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The hot-path calls a reactor makes every loop iteration must not allocate. Measured with the JVM's
- * per-thread allocation counter over rounds of calls: until C2 has compiled a call site, the interpreter
- * and C1 allocate for the downcall plumbing, so the test passes as soon as one whole round stays within
- * budget. A call that allocated even one 16-byte object each time would exceed it in every round.
+ * The hot-path calls a reactor makes every loop iteration must not allocate, measured over rounds of calls once
+ * compiled ({@link SteadyStateAllocation}). A call that allocated even one 16-byte object each time would exceed the
+ * budget in every round.
  */
 @Timeout(120)
 class NoAllocationTest {
     private static final int CALLS_PER_ROUND = 50_000;
-    private static final int MAX_ROUNDS = 40;
     /** Far below one byte per call: room for the odd allocation by the JIT or the test harness itself. */
     private static final long BUDGET_BYTES = 16 * 1024;
 
-    private static final com.sun.management.ThreadMXBean MX =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     private static void assertNoAllocation(String what, Runnable call) {
-        long bytes = Long.MAX_VALUE;
-        for (int round = 0; round < MAX_ROUNDS && bytes >= BUDGET_BYTES; round++) {
-            long before = MX.getCurrentThreadAllocatedBytes();
+        long bytes = SteadyStateAllocation.bytesPerRound(() -> {
             for (int i = 0; i < CALLS_PER_ROUND; i++) {
                 call.run();
             }
-            bytes = MX.getCurrentThreadAllocatedBytes() - before;
-        }
-        assertTrue(bytes < BUDGET_BYTES, what + " allocated " + bytes + " bytes in each of " + MAX_ROUNDS
-                + " rounds of " + CALLS_PER_ROUND + " calls");
+        }, b -> b < BUDGET_BYTES);
+        assertTrue(bytes < BUDGET_BYTES, what + " allocated at least " + bytes + " bytes in every round of "
+                + CALLS_PER_ROUND + " calls for " + SteadyStateAllocation.DEFAULT_LIMIT_NANOS / 1_000_000_000L + " s");
     }
 
     @Test

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.percore.testing.SteadyStateAllocation;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -227,9 +227,6 @@ class SocketTest {
         assertTrue(ResourceLimit.raiseOpenFiles(before.soft()) >= before.soft());
     }
 
-    private static final com.sun.management.ThreadMXBean MX =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     @Test
     void dataCallsDoNotAllocate() throws Exception {
         int[] p = pair(Socket.AF_INET, "127.0.0.1");
@@ -239,9 +236,7 @@ class SocketTest {
             m.setIov(0, buf, 0, 8);
             m.setIov(1, buf, 8, 8);
             m.setIovCount(2);
-            long bytes = Long.MAX_VALUE;
-            for (int round = 0; round < 40 && bytes >= 16 * 1024; round++) {
-                long before = MX.getCurrentThreadAllocatedBytes();
+            long bytes = SteadyStateAllocation.bytesPerRound(() -> {
                 for (int i = 0; i < 20_000; i++) {
                     if (Socket.send(p[0], buf, 8, 0) != 8 || Socket.sendmsg(p[0], m, 0) != 16
                             || Socket.recv(p[1], buf, 64, 0) <= 0) {
@@ -251,8 +246,7 @@ class SocketTest {
                         // drain whatever is left
                     }
                 }
-                bytes = MX.getCurrentThreadAllocatedBytes() - before;
-            }
+            }, b -> b < 16 * 1024);
             assertTrue(bytes < 16 * 1024, "send/sendmsg/recv allocated " + bytes + " bytes per round of 20,000");
         }
     }

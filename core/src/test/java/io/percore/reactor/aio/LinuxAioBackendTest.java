@@ -20,11 +20,11 @@ import io.percore.sys.ErrnoException;
 import io.percore.sys.EventFd;
 import io.percore.sys.Fd;
 import io.percore.sys.Mmap;
+import io.percore.testing.SteadyStateAllocation;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -657,18 +657,13 @@ class LinuxAioBackendTest {
 
     @Test
     void wakeUpAndSleepCyclesDoNotAllocate() {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long bytes = Long.MAX_VALUE;
-        // Until C2 compiles the path, the downcall plumbing allocates: pass when one whole round stays in budget.
-        for (int round = 0; round < 40 && bytes >= 16 * 1024; round++) {
-            long before = mx.getCurrentThreadAllocatedBytes();
+        long bytes = SteadyStateAllocation.bytesPerRound(() -> {
             for (int i = 0; i < 20_000; i++) {
                 backend.wakeup();
                 backend.sleep(20_000 * MS);
                 backend.poll();
             }
-            bytes = mx.getCurrentThreadAllocatedBytes() - before;
-        }
+        }, b -> b < 16 * 1024);
         assertTrue(bytes < 16 * 1024, "wake-up/sleep/poll allocated " + bytes + " bytes per round of 20,000");
         assertNotEquals(0, backend.submitCalls());
     }

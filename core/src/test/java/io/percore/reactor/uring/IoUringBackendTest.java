@@ -23,6 +23,7 @@ import io.percore.sys.Errno;
 import io.percore.sys.EventFd;
 import io.percore.sys.Fd;
 import io.percore.sys.SocketPair;
+import io.percore.testing.SteadyStateAllocation;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -90,21 +91,16 @@ class IoUringBackendTest {
 
     @Test
     void anOperationAllocatesOnlyThePromiseItReturns() {
-        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         int perRound = 20_000;
-        double perOp = Double.MAX_VALUE;
-        // Until C2 compiles the path, the interpreter allocates for downcalls; the best round is the steady state.
-        for (int round = 0; round < 40 && perOp > 48; round++) {
-            long before = mx.getCurrentThreadAllocatedBytes();
+        // A Promise is 32 bytes with compressed pointers; the pooled op, its slot and the SQE cost nothing.
+        double perOp = (double) SteadyStateAllocation.bytesPerRound(() -> {
             for (int i = 0; i < perRound; i++) {
                 Future<Integer> f = backend.nop();
                 while (!f.isDone()) {
                     backend.poll();
                 }
             }
-            perOp = (double) (mx.getCurrentThreadAllocatedBytes() - before) / perRound;
-        }
-        // A Promise is 32 bytes with compressed pointers; the pooled op, its slot and the SQE cost nothing.
+        }, b -> b <= 48L * perRound) / perRound;
         assertTrue(perOp <= 48, "a NOP round trip allocated " + perOp + " bytes");
     }
 
