@@ -8,6 +8,7 @@ import io.percore.smp.Smp;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.function.IntFunction;
 
 /**
@@ -148,6 +149,27 @@ public final class ShardedSctpStack {
             }
             return Future.done();
         });
+    }
+
+    /**
+     * Tells every shard but {@code from} that shard {@code from} now owns the associations of {@code added} and no
+     * longer those of {@code removed} (one message per shard; the queue between two shards keeps them in order).
+     * Owner shard thread.
+     */
+    void publish(int from, List<SctpStack.Key> added, List<SctpStack.Key> removed) {
+        for (int id = 0; id < stacks.length; id++) {
+            if (id == from) {
+                continue;
+            }
+            int target = id;
+            Smp.submitTo(target, () -> {
+                SctpStack s = stacks[target];
+                if (s != null) {
+                    s.applyOwners(from, added, removed);
+                }
+                return Future.done();
+            }).ignoreFailure(); // the shards are stopping: no table to keep
+        }
     }
 
     /**
