@@ -599,6 +599,7 @@ public final class SctpAssociation {
         for (InetAddress a : addresses) {
             addPath(new SocketAddress(a, from.port()));
         }
+        stack.publish(this);
         state = State.COOKIE_ECHOED;
         t1.cancel();
         List<Chunk> out = new ArrayList<>(2);
@@ -695,6 +696,7 @@ public final class SctpAssociation {
                 stack.unregisterPath(this, p.address.ip());
             }
         }
+        stack.publish(this);
         if (shutdownPromise != null) {
             Promise<Void> p = shutdownPromise;
             shutdownPromise = null;

@@ -158,6 +158,7 @@ public final class SctpStack {
         a.openedHere = true;
         connectPorts.merge(localPort, 1, Integer::sum);
         registerPath(a, remote.ip());
+        publish(a);
         return a.startConnect(newTag(), random.nextInt());
     }
 
@@ -225,16 +226,17 @@ public final class SctpStack {
         transport.send(to, scratch, 0, n);
     }
 
-    /** {@code ip} is now one of {@code a}'s peer addresses: packets from it find {@code a}, here and in the group. */
+    /**
+     * {@code ip} is now one of {@code a}'s peer addresses: packets from it find {@code a}. The group learns it at
+     * the next {@link #publish}.
+     */
     void registerPath(SctpAssociation a, InetAddress ip) {
         associations.putIfAbsent(new Key(a.localPort, a.peerPort, ip), a);
-        publish(a);
     }
 
     /** {@code ip} is no longer one of {@code a}'s peer addresses (a restarted peer left it out). */
     void unregisterPath(SctpAssociation a, InetAddress ip) {
         associations.remove(new Key(a.localPort, a.peerPort, ip), a);
-        publish(a);
     }
 
     void forget(SctpAssociation a) {
@@ -251,18 +253,20 @@ public final class SctpStack {
      * packet could otherwise miss: a multi-homed peer's (its other addresses hash elsewhere, and a restarting peer
      * may speak from any of them first) and those opened by {@code connect} (the peer's colliding INIT may come
      * from an address we have not learnt yet, but it lists the one we connected to). A single-homed peer of a
-     * passive association needs no entry: the hash of its one address names the owner.
+     * passive association needs no entry: the hash of its one address names the owner. Called once a change of
+     * the association's addresses is complete (set-up, INIT-ACK, restart, end), so that the other shards get one
+     * message for it.
      */
-    private void publish(SctpAssociation a) {
+    void publish(SctpAssociation a) {
         if (group == null) {
             return;
         }
-        List<InetAddress> now = new ArrayList<>();
-        if (a.state() != SctpAssociation.State.CLOSED) {
-            for (Map.Entry<Key, SctpAssociation> e : a.paths().size() > 1 || a.openedHere ? associations.entrySet()
-                    : List.<Map.Entry<Key, SctpAssociation>>of()) {
-                if (e.getValue() == a) {
-                    now.add(e.getKey().peer());
+        List<InetAddress> now = new ArrayList<>(2);
+        if (a.state() != SctpAssociation.State.CLOSED && (a.openedHere || a.paths().size() > 1)) {
+            for (SctpAssociation.Path p : a.paths()) {
+                InetAddress ip = p.address.ip();
+                if (associations.get(new Key(a.localPort, a.peerPort, ip)) == a && !now.contains(ip)) {
+                    now.add(ip);
                 }
             }
         }
@@ -584,6 +588,7 @@ public final class SctpStack {
         for (InetAddress ip : c.peerAddresses()) {
             registerPath(a, ip);
         }
+        publish(a);
         a.acceptCookie();
         if (!listener.offer(a)) {
             a.abort("listener backlog full");

@@ -26,6 +26,13 @@ import java.util.function.IntFunction;
  * the association is created there. {@link #connect} from shard S picks an ephemeral local port whose hash names
  * S, so collisions and restarts of that association (INITs from the peer) reach S too.
  *
+ * <p><b>Multi-homed peers.</b> A tagless packet may come from any of a multi-homed peer's addresses, whose hash
+ * names another shard. Each shard therefore keeps a copy of an owner table, (local port, peer port, peer address)
+ * → owner, holding the addresses of multi-homed associations and of those opened by {@link #connect}; the owner
+ * updates it on set-up, restart and end with one cross-shard message per shard. Tagless packets consult it first
+ * (an INIT also by the addresses it lists), so a restart or a colliding INIT from any of the peer's addresses
+ * reaches the owner, and no packet carrying our tag ever reads it.
+ *
  * <p><b>Steering.</b> A transport whose sockets each see every packet (raw IP: every raw SCTP socket of the host
  * gets a copy) simply drops the packets another shard owns. A transport whose packets the kernel spreads by its
  * own hash (UDP with SO_REUSEPORT: one socket per shard on one port) hands a packet that landed on the wrong

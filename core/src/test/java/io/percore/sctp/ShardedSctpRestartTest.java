@@ -60,6 +60,8 @@ class ShardedSctpRestartTest {
         final Smp smp;
         final int port;
         final int udp;
+        /** The UDP port the server connects to (peers written by hand bind it). */
+        final int peerUdp;
         final ShardedSctpStack group;
         final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
         /** Every accepted association, by shard (touched only on that shard). */
@@ -71,13 +73,14 @@ class ShardedSctpRestartTest {
             this.shards = shards;
             this.port = ThreadLocalRandom.current().nextInt(20000, 30000); // raw sockets see every test's packets
             this.udp = kind.equals("udp") ? UsrsctpInteropTest.freeUdpPort() : 0;
+            this.peerUdp = kind.equals("udp") ? UsrsctpInteropTest.freeUdpPort() : 0;
             for (int i = 0; i < shards; i++) {
                 accepted.add(new ArrayList<>());
             }
             this.smp = Smp.start(SmpConfig.of(shards, ReactorConfig.defaults()), r -> { });
             try {
                 group = smp.submitExternal(0, () -> ShardedSctpStack.start(id -> kind.equals("udp")
-                        ? MultiHomedTransport.udp(udp, 0, true, SERVER_A, SERVER_B)
+                        ? MultiHomedTransport.udp(udp, peerUdp, true, SERVER_A, SERVER_B)
                         : MultiHomedTransport.raw(SERVER_A, SERVER_B))).get(10, TimeUnit.SECONDS);
                 smp.submitExternal(0, () -> group.listen(SocketAddress.of(SERVER_A, port), options()))
                         .get(10, TimeUnit.SECONDS);
@@ -141,6 +144,20 @@ class ShardedSctpRestartTest {
             return out;
         }
 
+        /** @return how many entries each shard's copy of the group's owner table holds. */
+        int[] ownerTables() throws Exception {
+            AtomicIntegerArray counts = new AtomicIntegerArray(shards);
+            smp.invokeOnAllExternal(id -> {
+                counts.set(id, group.local().ownerTableSize());
+                return Future.done();
+            }).get(10, TimeUnit.SECONDS);
+            int[] out = new int[shards];
+            for (int i = 0; i < shards; i++) {
+                out[i] = counts.get(i);
+            }
+            return out;
+        }
+
         /** Waits (up to 10 s) until every shard holds {@code expected[shard]} associations; fails otherwise. */
         void awaitAssociations(int[] expected) throws Exception {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -150,6 +167,19 @@ class ShardedSctpRestartTest {
                 now = associationsPerShard();
             }
             assertArrayEquals(expected, now, "associations per shard");
+        }
+
+        /** Waits (up to 10 s) until every shard's owner table holds {@code entries} entries; fails otherwise. */
+        void awaitOwnerTables(int entries) throws Exception {
+            int[] expected = new int[shards];
+            java.util.Arrays.fill(expected, entries);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            int[] now = ownerTables();
+            while (!java.util.Arrays.equals(now, expected) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+                now = ownerTables();
+            }
+            assertArrayEquals(expected, now, "owner table entries per shard");
         }
 
         /** @return the next thing a shard saw (fails after 10 s). */
@@ -223,6 +253,7 @@ class ShardedSctpRestartTest {
             assertEquals(new Seen(owner, "accepted", 0, 0), server.next());
             assertEquals(new Seen(owner, "message", 1, 0), server.next());
             server.awaitAssociations(only(shards, owner, 1));
+            server.awaitOwnerTables(2); // both peer addresses, on every shard
 
             // ...and comes back speaking from its other address first: the server restarts the association it has.
             server.onShard(shards - 1, () -> {
@@ -246,6 +277,7 @@ class ShardedSctpRestartTest {
             assertEquals(new Seen(owner, "message", 3, 1), server.next());
             assertEquals(new Seen(owner, "shutdown", 0, 0), server.next());
             server.awaitAssociations(new int[shards]);
+            server.awaitOwnerTables(0);
             assertEquals(0, server.seen.size(), "nothing else happened: " + server.seen);
         }
     }
@@ -283,6 +315,7 @@ class ShardedSctpRestartTest {
             }
             assertEquals(new Seen(owner, "shutdown", 0, 0), server.next());
             server.awaitAssociations(new int[shards]);
+            server.awaitOwnerTables(0);
             long[] drops = server.onShard(owner, () -> server.group.local().dropCounters());
             assertEquals(0, drops[3], "out-of-the-blue packets on the owner shard");
         }
@@ -351,8 +384,68 @@ class ShardedSctpRestartTest {
                 send(s, to, server.udp, SctpPacket.of(peerPort, server.port, myTag, new Chunk.Abort(true, List.of())));
                 assertEquals(new Seen(owner, "lost", 0, 0), server.next());
                 server.awaitAssociations(new int[shards]);
+                server.awaitOwnerTables(0);
             }
             assertEquals(0, server.seen.size(), "nothing else happened: " + server.seen);
+        }
+    }
+
+    /**
+     * The sharded stack connects (from the shard owning the association) to a peer written by hand, which answers
+     * with its own INIT from its other address, listing both (5.2.1 collision): the INIT reaches the connecting
+     * shard, which answers with the tag of its own INIT, and the peer's COOKIE-ECHO from there completes the
+     * connect (5.2.4 action B).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 4})
+    void collidingInitFromThePeersOtherAddressFindsTheConnectingShard(int shards) throws Exception {
+        try (Server server = new Server("udp", shards)) {
+            int peerPort = ThreadLocalRandom.current().nextInt(30000, 40000);
+            int shard = shards - 1;
+            int localPort;
+            do {
+                localPort = ThreadLocalRandom.current().nextInt(49152, 65536);
+            } while (ShardedSctpStack.ownerOf(InetAddress.getByName(PEER_A), peerPort, localPort, shards) != shard
+                    || ShardedSctpStack.ownerOf(InetAddress.getByName(PEER_B), peerPort, localPort, shards) == shard);
+            int lp = localPort;
+            InetAddress peerA = InetAddress.getByName(PEER_A), peerB = InetAddress.getByName(PEER_B);
+            try (DatagramSocket atA = new DatagramSocket(new java.net.InetSocketAddress(peerA, server.peerUdp));
+                 DatagramSocket atB = new DatagramSocket(new java.net.InetSocketAddress(peerB, server.peerUdp))) {
+                atA.setSoTimeout(5000);
+                atB.setSoTimeout(5000);
+                java.util.concurrent.CompletableFuture<SctpAssociation> connected = new java.util.concurrent.CompletableFuture<>();
+                server.smp.submitExternal(shard, () -> {
+                    server.group.local().connect(lp, SocketAddress.of(PEER_A, peerPort), options())
+                            .onComplete((a, err) -> {
+                                if (err != null) {
+                                    connected.completeExceptionally(err);
+                                } else {
+                                    connected.complete(a);
+                                }
+                            });
+                    return Future.done();
+                }).get(10, TimeUnit.SECONDS);
+                SctpPacket ourInit = receive(atA);
+                Chunk.Init init = assertInstanceOf(Chunk.Init.class, ourInit.chunks().get(0));
+                assertEquals(shard, Integer.remainderUnsigned(init.initiateTag(), shards));
+                server.awaitOwnerTables(1); // the address connected to, on every shard
+
+                int peerTag = 0x4242;
+                InetAddress to = InetAddress.getByName(SERVER_A);
+                send(atB, to, server.udp, SctpPacket.of(peerPort, lp, 0, new Chunk.Init(false, peerTag, 65536, 4, 4,
+                        900, List.of(Param.address(peerB), Param.address(peerA)))));
+                SctpPacket initAck = receive(atB);
+                assertEquals(peerTag, initAck.verificationTag());
+                Chunk.Init ack = assertInstanceOf(Chunk.Init.class, initAck.chunks().get(0));
+                assertTrue(ack.ack());
+                assertEquals(init.initiateTag(), ack.initiateTag(), "5.2.1: the INIT-ACK carries our INIT's tag");
+                byte[] cookie = ack.params().stream().filter(p -> p.type() == Param.STATE_COOKIE).findFirst()
+                        .orElseThrow().value();
+                send(atB, to, server.udp, SctpPacket.of(peerPort, lp, ack.initiateTag(), new Chunk.CookieEcho(cookie)));
+                SctpAssociation a = connected.get(10, TimeUnit.SECONDS);
+                assertEquals(peerPort, a.peerPort());
+                server.awaitAssociations(only(shards, shard, 1));
+            }
         }
     }
 
