@@ -252,8 +252,9 @@ public final class SctpStack {
      * other shards' through one cross-shard message each. Published are the associations whose owner a tagless
      * packet could otherwise miss: a multi-homed peer's (its other addresses hash elsewhere, and a restarting peer
      * may speak from any of them first) and those opened by {@code connect} (the peer's colliding INIT may come
-     * from an address we have not learnt yet, but it lists the one we connected to). A single-homed peer of a
-     * passive association needs no entry: the hash of its one address names the owner. Called once a change of
+     * from an address we have not learnt yet, but it lists the one we connected to), and any whose one address does
+     * not hash to its owner (a peer that restarted from an address it alone kept). A single-homed peer of a passive
+     * association needs no entry otherwise: the hash of its one address names the owner. Called once a change of
      * the association's addresses is complete (set-up, INIT-ACK, restart, end), so that the other shards get one
      * message for it.
      */
@@ -262,7 +263,8 @@ public final class SctpStack {
             return;
         }
         List<InetAddress> now = new ArrayList<>(2);
-        if (a.state() != SctpAssociation.State.CLOSED && (a.openedHere || a.paths().size() > 1)) {
+        if (a.state() != SctpAssociation.State.CLOSED && (a.openedHere || a.paths().size() > 1
+                || ShardedSctpStack.ownerOf(a.peerAddress().ip(), a.peerPort, a.localPort, shardCount) != shardId)) {
             for (SctpAssociation.Path p : a.paths()) {
                 InetAddress ip = p.address.ip();
                 if (associations.get(new Key(a.localPort, a.peerPort, ip)) == a && !now.contains(ip)) {

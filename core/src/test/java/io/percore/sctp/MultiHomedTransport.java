@@ -88,7 +88,7 @@ final class MultiHomedTransport implements SctpTransport {
         }
         for (int k = 0; k < legs.size(); k++) {
             int leg = (source + k) % legs.size();
-            if (!down[leg]) {
+            if (!down[leg] && AddressScope.carries(legs.get(leg), to.ip())) {
                 legs.get(leg).send(to, packet, off, len);
                 return;
             }
@@ -117,12 +117,12 @@ final class MultiHomedTransport implements SctpTransport {
 
     @Override
     public boolean carriesIpv4() {
-        return legs.get(0).carriesIpv4();
+        return legs.stream().anyMatch(SctpTransport::carriesIpv4);
     }
 
     @Override
     public boolean carriesIpv6() {
-        return legs.get(0).carriesIpv6();
+        return legs.stream().anyMatch(SctpTransport::carriesIpv6);
     }
 
     @Override

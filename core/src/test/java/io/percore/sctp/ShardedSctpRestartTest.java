@@ -53,9 +53,14 @@ class ShardedSctpRestartTest {
     record Seen(int shard, String what, int ppid, int ssn) {
     }
 
-    /** The server: a sharded stack on every shard, echoing, recording what each shard accepts and hears. */
+    /**
+     * The server: a sharded stack on every shard, echoing, recording what each shard accepts and hears. Kind "udp"
+     * and "raw" put both ends on two IPv4 addresses; "udp6" gives each end ::1 as its second address instead.
+     */
     static final class Server implements AutoCloseable {
         final String kind;
+        /** The second address of the server and of the peer. */
+        final String serverB, peerB;
         final int shards;
         final Smp smp;
         final int port;
@@ -69,19 +74,21 @@ class ShardedSctpRestartTest {
 
         Server(String kind, int shards) throws Exception {
             UsrsctpInteropTest.assumeRaw(kind);
-            this.kind = kind;
+            this.kind = kind.equals("udp6") ? "udp" : kind;
+            this.serverB = kind.equals("udp6") ? "::1" : SERVER_B;
+            this.peerB = kind.equals("udp6") ? "::1" : PEER_B;
             this.shards = shards;
             this.port = ThreadLocalRandom.current().nextInt(20000, 30000); // raw sockets see every test's packets
-            this.udp = kind.equals("udp") ? UsrsctpInteropTest.freeUdpPort() : 0;
-            this.peerUdp = kind.equals("udp") ? UsrsctpInteropTest.freeUdpPort() : 0;
+            this.udp = this.kind.equals("udp") ? UsrsctpInteropTest.freeUdpPort() : 0;
+            this.peerUdp = this.kind.equals("udp") ? UsrsctpInteropTest.freeUdpPort() : 0;
             for (int i = 0; i < shards; i++) {
                 accepted.add(new ArrayList<>());
             }
             this.smp = Smp.start(SmpConfig.of(shards, ReactorConfig.defaults()), r -> { });
             try {
-                group = smp.submitExternal(0, () -> ShardedSctpStack.start(id -> kind.equals("udp")
-                        ? MultiHomedTransport.udp(udp, peerUdp, true, SERVER_A, SERVER_B)
-                        : MultiHomedTransport.raw(SERVER_A, SERVER_B))).get(10, TimeUnit.SECONDS);
+                group = smp.submitExternal(0, () -> ShardedSctpStack.start(id -> this.kind.equals("udp")
+                        ? MultiHomedTransport.udp(udp, peerUdp, true, SERVER_A, serverB)
+                        : MultiHomedTransport.raw(SERVER_A, serverB))).get(10, TimeUnit.SECONDS);
                 smp.submitExternal(0, () -> group.listen(SocketAddress.of(SERVER_A, port), options()))
                         .get(10, TimeUnit.SECONDS);
                 smp.invokeOnAllExternal(id -> {
@@ -120,11 +127,11 @@ class ShardedSctpRestartTest {
             return ShardedSctpStack.ownerOf(SocketAddress.parseLiteral(peer), peerPort, port, shards);
         }
 
-        /** @return a peer SCTP port whose associations {@link #PEER_A} and {@link #PEER_B} hash to different shards. */
+        /** @return a peer SCTP port whose associations {@link #PEER_A} and {@link #peerB} hash to different shards. */
         int splitPort() {
             for (;;) {
                 int p = ThreadLocalRandom.current().nextInt(40000, 60000);
-                if (ownerOf(PEER_A, p) != ownerOf(PEER_B, p)) {
+                if (ownerOf(PEER_A, p) != ownerOf(peerB, p)) {
                     return p;
                 }
             }
@@ -198,6 +205,11 @@ class ShardedSctpRestartTest {
             return SocketAddress.of(SERVER_A, port);
         }
 
+        /** @return the server's address of {@code peerAddress}'s family. */
+        SocketAddress address(String peerAddress) {
+            return SocketAddress.of(peerAddress.contains(":") ? serverB : SERVER_A, port);
+        }
+
         <T> T onShard(int shard, Callable<T> body) throws Exception {
             try {
                 return smp.submitExternal(shard, () -> Async.run(body)).get(30, TimeUnit.SECONDS);
@@ -231,7 +243,7 @@ class ShardedSctpRestartTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"udp,2", "udp,4", "raw,2", "raw,4"})
+    @CsvSource({"udp,2", "udp,4", "raw,2", "raw,4", "udp6,2", "udp6,4"})
     void restartFromTheOtherAddressRestartsTheAssociationOnItsOwnerShard(String kind, int shards) throws Exception {
         try (Server server = new Server(kind, shards)) {
             int peerPort = server.splitPort();
@@ -239,8 +251,8 @@ class ShardedSctpRestartTest {
             int[] udpPort = new int[1];
             // The peer connects from its first address, then loses power (tells the server nothing)...
             server.onShard(0, () -> {
-                MultiHomedTransport t = server.peer(0, PEER_A, PEER_B);
-                udpPort[0] = kind.equals("udp") ? t.udpPort() : 0;
+                MultiHomedTransport t = server.peer(0, PEER_A, server.peerB);
+                udpPort[0] = server.kind.equals("udp") ? t.udpPort() : 0;
                 SctpStack stack = new SctpStack(t);
                 SctpAssociation a = Async.await(stack.connect(peerPort, server.address(), options())
                         .withTimeout(Duration.ofSeconds(10)));
@@ -257,14 +269,20 @@ class ShardedSctpRestartTest {
 
             // ...and comes back speaking from its other address first: the server restarts the association it has.
             server.onShard(shards - 1, () -> {
-                MultiHomedTransport t = server.peer(udpPort[0], PEER_B, PEER_A);
+                MultiHomedTransport t = server.peer(udpPort[0], server.peerB, PEER_A);
                 SctpStack stack = new SctpStack(t);
                 try {
-                    SctpAssociation a = Async.await(stack.connect(peerPort, server.address(), options())
+                    SctpAssociation a = Async.await(stack.connect(peerPort, server.address(server.peerB), options())
                             .withTimeout(Duration.ofSeconds(10)));
                     assertEquals(2, echo(a, 2));
                     t.source = 1; // and again from the first address, after the restart
                     assertEquals(3, echo(a, 3));
+                    // The address it restarted from (the server's primary now) goes down: the server fails over to
+                    // the first one, which its heartbeats confirmed after the restart.
+                    t.down[0] = true;
+                    for (int i = 4; i < 9; i++) {
+                        assertEquals(i, echo(a, i));
+                    }
                     Async.await(a.shutdown().withTimeout(Duration.ofSeconds(10)));
                 } finally {
                     stack.close();
@@ -272,9 +290,11 @@ class ShardedSctpRestartTest {
                 return null;
             });
             assertEquals(new Seen(owner, "restart", 0, 0), server.next(), "restarted on the owner shard "
-                    + owner + ", not accepted anew on shard " + server.ownerOf(PEER_B, peerPort));
+                    + owner + ", not accepted anew on shard " + server.ownerOf(server.peerB, peerPort));
             assertEquals(new Seen(owner, "message", 2, 0), server.next(), "sequence numbers start again");
-            assertEquals(new Seen(owner, "message", 3, 1), server.next());
+            for (int i = 3; i < 9; i++) {
+                assertEquals(new Seen(owner, "message", i, i - 2), server.next());
+            }
             assertEquals(new Seen(owner, "shutdown", 0, 0), server.next());
             server.awaitAssociations(new int[shards]);
             server.awaitOwnerTables(0);
@@ -283,13 +303,13 @@ class ShardedSctpRestartTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"udp,2", "udp,4", "raw,2", "raw,4"})
+    @CsvSource({"udp,2", "udp,4", "raw,2", "raw,4", "udp6,2"})
     void dataShutdownAndHeartbeatsFromThePeersOtherAddressReachTheOwnerShard(String kind, int shards) throws Exception {
         try (Server server = new Server(kind, shards)) {
             int peerPort = server.splitPort();
             int owner = server.ownerOf(PEER_A, peerPort);
             server.onShard(0, () -> {
-                MultiHomedTransport t = server.peer(0, PEER_A, PEER_B);
+                MultiHomedTransport t = server.peer(0, PEER_A, server.peerB);
                 SctpStack stack = new SctpStack(t);
                 try {
                     SctpAssociation a = Async.await(stack.connect(peerPort, server.address(), options())
