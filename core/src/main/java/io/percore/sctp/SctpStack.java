@@ -377,12 +377,14 @@ public final class SctpStack {
     private Integer ownerOfListedAddress(byte[] b, int off, int len, int localPort, int peerPort, InetAddress peer) {
         int chunk = off + SctpCodec.COMMON_HEADER;
         int end = Math.min(off + len, chunk + SctpCodec.u16(b, chunk + 2));
-        for (int at = chunk + 20; at + 4 <= end; ) {
+        int looked = 0;
+        for (int at = chunk + 20; at + 4 <= end && looked < 16; ) { // as many as an INIT may give paths
             int type = SctpCodec.u16(b, at), plen = SctpCodec.u16(b, at + 2);
             if (plen < 4 || at + plen > end) {
                 return null;
             }
             if (type == Param.IPV4_ADDRESS && plen == 8 || type == Param.IPV6_ADDRESS && plen == 20) {
+                looked++;
                 InetAddress listed = AddressScope.usable(address(b, at + 4, plen - 4), peer, transport);
                 Integer o = listed == null ? null : owners.get(new Key(localPort, peerPort, listed));
                 if (o != null) {

@@ -3,6 +3,7 @@ package io.percore.sctp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.percore.core.Async;
@@ -381,7 +382,23 @@ class ShardedSctpRestartTest {
                 Chunk.Abort abort = assertInstanceOf(Chunk.Abort.class, refused.chunks().get(0));
                 assertEquals(ErrorCause.RESTART_WITH_NEW_ADDRESSES, abort.causes().get(0).code());
 
+                // An INIT from an address the association does not have, listing one it has: found by that one
+                // (on the owner, whatever shard the new address hashes to), and refused the same way.
+                try (DatagramSocket stranger = new DatagramSocket(new java.net.InetSocketAddress(
+                        InetAddress.getByName("127.0.0.9"), udpPort[0]))) {
+                    stranger.setSoTimeout(5000);
+                    send(stranger, to, server.udp, SctpPacket.of(peerPort, server.port, 0, new Chunk.Init(false,
+                            0x5252, 65536, 4, 4, 100, List.of(Param.address(InetAddress.getByName(PEER_A))))));
+                    SctpPacket refusedToo = receive(stranger);
+                    assertEquals(0x5252, refusedToo.verificationTag());
+                    Chunk.Abort abortToo = assertInstanceOf(Chunk.Abort.class, refusedToo.chunks().get(0));
+                    assertEquals(ErrorCause.RESTART_WITH_NEW_ADDRESSES, abortToo.causes().get(0).code());
+                }
+                server.awaitAssociations(only(shards, owner, 1));
+
                 // An INIT from the second address: the owner answers (its new tag names it).
+                SctpAssociation restarted = server.accepted.get(owner).get(0);
+                int oldTag = server.onShard(owner, () -> restarted.localTag);
                 int myTag = 0x7777;
                 send(s, to, server.udp, SctpPacket.of(peerPort, server.port, 0,
                         new Chunk.Init(false, myTag, 65536, 4, 4, 500, both)));
@@ -399,6 +416,10 @@ class ShardedSctpRestartTest {
                 assertInstanceOf(Chunk.CookieAck.class, cookieAck.chunks().get(0));
                 assertEquals(new Seen(owner, "restart", 0, 0), server.next());
                 server.awaitAssociations(only(shards, owner, 1));
+                assertNotEquals(oldTag, ack.initiateTag(), "a restart takes new tags");
+                assertArrayEquals(new int[] {ack.initiateTag(), myTag, 2},
+                        server.onShard(owner, () -> new int[] {restarted.localTag, restarted.peerTag,
+                                restarted.peerAddresses().size()}), "the restarted association's tags and paths");
 
                 // An ABORT with the T bit carries the peer's own tag: routed by address, it reaches the owner.
                 send(s, to, server.udp, SctpPacket.of(peerPort, server.port, myTag, new Chunk.Abort(true, List.of())));
