@@ -23,8 +23,9 @@ import java.util.function.IntFunction;
  * sending from another address); only packets without our tag — INIT (tag 0), and ABORT or SHUTDOWN-COMPLETE
  * with the T bit (the peer's own tag) — are routed by the hash (or by the owner table below). The INIT is
  * answered statelessly, with a signed cookie, by the shard the hash names; its INIT-ACK tag names the same shard,
- * so the COOKIE-ECHO reaches it and the association is created there. {@link #connect} from shard S picks an ephemeral local port whose hash names
- * S, so collisions and restarts of that association (INITs from the peer) reach S too.
+ * so the COOKIE-ECHO reaches it and the association is created there. {@link #connect} from shard S picks an
+ * ephemeral local port whose hash names S, so collisions and restarts of that association (INITs from the peer)
+ * reach S too.
  *
  * <p><b>Multi-homed peers.</b> A tagless packet may come from any of a multi-homed peer's addresses, whose hash
  * names another shard. Each shard therefore keeps a copy of an owner table, (local port, peer port, peer address)

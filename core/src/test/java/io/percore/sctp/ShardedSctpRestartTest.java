@@ -199,7 +199,8 @@ class ShardedSctpRestartTest {
 
         /** @return a peer transport with legs on {@code ips} (the first is its source) and UDP port {@code localUdp}. */
         MultiHomedTransport peer(int localUdp, String... ips) {
-            return kind.equals("udp") ? MultiHomedTransport.udp(localUdp, udp, false, ips) : MultiHomedTransport.raw(ips);
+            return kind.equals("udp") ? MultiHomedTransport.udp(localUdp, udp, false, ips)
+                    : MultiHomedTransport.raw(ips);
         }
 
         SocketAddress address() {
@@ -454,7 +455,7 @@ class ShardedSctpRestartTest {
                  DatagramSocket atB = new DatagramSocket(new java.net.InetSocketAddress(peerB, server.peerUdp))) {
                 atA.setSoTimeout(5000);
                 atB.setSoTimeout(5000);
-                java.util.concurrent.CompletableFuture<SctpAssociation> connected = new java.util.concurrent.CompletableFuture<>();
+                var connected = new java.util.concurrent.CompletableFuture<SctpAssociation>();
                 server.smp.submitExternal(shard, () -> {
                     server.group.local().connect(lp, SocketAddress.of(PEER_A, peerPort), options())
                             .onComplete((a, err) -> {
