@@ -60,6 +60,10 @@ public final class SctpAssociation {
     private int outStreams;
     private int inStreams;
     private Set<SctpNotification.Kind> events;
+    /** Opened by {@code connect} on this stack (its owner table entries are kept even when single-homed). */
+    boolean openedHere;
+    /** The peer addresses this association has in its group's owner table (see {@link SctpStack}). */
+    List<InetAddress> published = List.of();
 
     // ---- paths ----
     private final List<Path> paths = new ArrayList<>(2);
@@ -235,6 +239,16 @@ public final class SctpAssociation {
             out.add(p.address);
         }
         return out;
+    }
+
+    /** @return true when {@code ip} is one of the peer's addresses (any port). Owner shard. */
+    boolean hasPeerAddress(InetAddress ip) {
+        for (Path p : paths) {
+            if (p.address.ip().equals(ip)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return the current retransmission timeout of the primary path. Owner shard. */
@@ -585,6 +599,7 @@ public final class SctpAssociation {
         for (InetAddress a : addresses) {
             addPath(new SocketAddress(a, from.port()));
         }
+        stack.publish(this);
         state = State.COOKIE_ECHOED;
         t1.cancel();
         List<Chunk> out = new ArrayList<>(2);
@@ -647,6 +662,56 @@ public final class SctpAssociation {
     }
 
     /**
+     * The peer restarted (5.2.4 action A): everything of the old incarnation goes (unacknowledged messages reported
+     * as failed, undelivered ones dropped, timers, pending control chunks, path state), the association takes the
+     * new tags, sequence numbers and streams from the cookie and the peer's addresses from its new INIT (at the
+     * encapsulation port it now speaks from), with the address the COOKIE-ECHO came from as primary; the user gets
+     * a {@link SctpNotification.Restart}; the COOKIE-ACK goes back to that address.
+     */
+    private void restart(StateCookie c, SocketAddress from) {
+        dropOutstanding();
+        t1.cancel();
+        t2.cancel();
+        t3.cancel();
+        sackTimer.cancel();
+        control.clear();
+        sackNow = sackDue = fastRtxPending = false;
+        packetsSinceSack = 0;
+        sackPath = null;
+        assocErrors = 0;
+        List<Path> old = new ArrayList<>(paths);
+        for (Path p : old) {
+            if (p.hbTimer != null) {
+                p.hbTimer.cancel();
+            }
+        }
+        paths.clear();
+        primary = new Path(from, options.rtoInitial().toNanos());
+        primary.confirmed = true; // the COOKIE-ECHO came from it
+        paths.add(primary);
+        stack.registerPath(this, from.ip());
+        establishFromCookie(c, from); // the other addresses of the new INIT, unconfirmed until heartbeats answer
+        for (Path p : old) {
+            if (!hasPeerAddress(p.address.ip())) {
+                stack.unregisterPath(this, p.address.ip());
+            }
+        }
+        stack.publish(this);
+        if (shutdownPromise != null) {
+            Promise<Void> p = shutdownPromise;
+            shutdownPromise = null;
+            p.trySetException(new SctpException.Closed("the peer restarted the association")); // ours ended with it
+        }
+        state = State.ESTABLISHED;
+        for (Path p : paths) {
+            startHeartbeats(p);
+        }
+        notify(new SctpNotification.Restart(outStreams, inStreams));
+        sendControlNow(new Chunk.CookieAck(), peerTag);
+        releaseSendWaiters();
+    }
+
+    /**
      * A valid COOKIE-ECHO arrived for this association (5.2.4).
      *
      * @return true when the packet's remaining chunks are to be processed
@@ -660,12 +725,7 @@ public final class SctpAssociation {
                         new Chunk.Error(List.of(new ErrorCause(ErrorCause.COOKIE_WHILE_SHUTTING_DOWN, new byte[0])))));
                 return false;
             }
-            dropOutstanding();
-            t3.cancel();
-            establishFromCookie(c, from);
-            state = State.ESTABLISHED;
-            notify(new SctpNotification.Restart(outStreams, inStreams));
-            sendControlNow(new Chunk.CookieAck(), peerTag);
+            restart(c, from);
             return true;
         }
         if (myTag && !theirTag) {
@@ -1483,7 +1543,8 @@ public final class SctpAssociation {
 
     private void sendControlNow(Chunk c, int tag) {
         if (state != State.CLOSED) {
-            stack.send(primary.address, localPort, peerPort, tag, List.of(c));
+            // The primary unless it failed: a SHUTDOWN-ACK or ABORT must reach a peer that fails over (RFC 9260 6.4).
+            stack.send(dataPath().address, localPort, peerPort, tag, List.of(c));
         }
     }
 

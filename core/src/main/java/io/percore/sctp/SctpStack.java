@@ -49,8 +49,16 @@ public final class SctpStack {
     private long takenOver;
     private long notOwned;
 
-    private record Key(int localPort, int peerPort, InetAddress peer) {
+    /** What names an association within a stack: local port, peer port and any one of the peer's addresses. */
+    record Key(int localPort, int peerPort, InetAddress peer) {
     }
+
+    /**
+     * This shard's copy of the group's owner table: the owner shard of every (local port, peer port, peer address)
+     * of the associations the group publishes (see {@link #publish}). Read only for packets that carry no tag of
+     * ours (INIT, ABORT and SHUTDOWN-COMPLETE with the T bit), so DATA, SACKs and heartbeats never look at it.
+     */
+    private final Map<Key, Integer> owners = new HashMap<>();
 
     /** Creates a stack over {@code transport} and starts it. Owner shard thread. */
     public SctpStack(SctpTransport transport) {
@@ -147,8 +155,10 @@ public final class SctpStack {
         }
         SctpAssociation a = new SctpAssociation(this, options, localPort, remote.port(), path,
                 SctpAssociation.State.COOKIE_WAIT);
-        associations.put(k, a);
+        a.openedHere = true;
         connectPorts.merge(localPort, 1, Integer::sum);
+        registerPath(a, remote.ip());
+        publish(a);
         return a.startConnect(newTag(), random.nextInt());
     }
 
@@ -180,6 +190,14 @@ public final class SctpStack {
         return new long[] {handedOff, takenOver, notOwned};
     }
 
+    /**
+     * @return how many entries this shard's copy of the group's owner table holds (addresses of multi-homed
+     * associations and of associations opened by {@code connect}, on every shard); 0 outside a group
+     */
+    public int ownerTableSize() {
+        return owners.size();
+    }
+
     /** @return how many associations this stack holds (any state). */
     public int associationCount() {
         return (int) associations.values().stream().distinct().count();
@@ -208,14 +226,78 @@ public final class SctpStack {
         transport.send(to, scratch, 0, n);
     }
 
+    /**
+     * {@code ip} is now one of {@code a}'s peer addresses: packets from it find {@code a}. The group learns it at
+     * the next {@link #publish}.
+     */
     void registerPath(SctpAssociation a, InetAddress ip) {
         associations.putIfAbsent(new Key(a.localPort, a.peerPort, ip), a);
+    }
+
+    /** {@code ip} is no longer one of {@code a}'s peer addresses (a restarted peer left it out). */
+    void unregisterPath(SctpAssociation a, InetAddress ip) {
+        associations.remove(new Key(a.localPort, a.peerPort, ip), a);
     }
 
     void forget(SctpAssociation a) {
         boolean removed = associations.values().removeIf(x -> x == a);
         if (removed) {
             connectPorts.computeIfPresent(a.localPort, (p, n) -> n == 1 ? null : n - 1);
+        }
+        publish(a); // closed: withdraws all it published
+    }
+
+    /**
+     * Brings the group's owner table up to date with {@code a}'s peer addresses: this shard's copy at once, the
+     * other shards' through one cross-shard message each. Published are the associations whose owner a tagless
+     * packet could otherwise miss: a multi-homed peer's (its other addresses hash elsewhere, and a restarting peer
+     * may speak from any of them first) and those opened by {@code connect} (the peer's colliding INIT may come
+     * from an address we have not learnt yet, but it lists the one we connected to), and any whose one address does
+     * not hash to its owner (a peer that restarted from an address it alone kept). A single-homed peer of a passive
+     * association needs no entry otherwise: the hash of its one address names the owner. Called once a change of
+     * the association's addresses is complete (set-up, INIT-ACK, restart, end), so that the other shards get one
+     * message for it.
+     */
+    void publish(SctpAssociation a) {
+        if (group == null) {
+            return;
+        }
+        List<InetAddress> now = new ArrayList<>(2);
+        if (a.state() != SctpAssociation.State.CLOSED && (a.openedHere || a.paths().size() > 1
+                || ShardedSctpStack.ownerOf(a.peerAddress().ip(), a.peerPort, a.localPort, shardCount) != shardId)) {
+            for (SctpAssociation.Path p : a.paths()) {
+                InetAddress ip = p.address.ip();
+                if (associations.get(new Key(a.localPort, a.peerPort, ip)) == a && !now.contains(ip)) {
+                    now.add(ip);
+                }
+            }
+        }
+        List<Key> added = new ArrayList<>(), removed = new ArrayList<>();
+        for (InetAddress ip : now) {
+            if (!a.published.contains(ip)) {
+                added.add(new Key(a.localPort, a.peerPort, ip));
+            }
+        }
+        for (InetAddress ip : a.published) {
+            if (!now.contains(ip)) {
+                removed.add(new Key(a.localPort, a.peerPort, ip));
+            }
+        }
+        if (added.isEmpty() && removed.isEmpty()) {
+            return;
+        }
+        a.published = now;
+        applyOwners(shardId, added, removed);
+        group.publish(shardId, added, removed);
+    }
+
+    /** Shard {@code owner} gained the peer addresses {@code added} and lost {@code removed}. */
+    void applyOwners(int owner, List<Key> added, List<Key> removed) {
+        for (Key k : removed) {
+            owners.remove(k, owner); // not another shard's newer association with the same addresses and ports
+        }
+        for (Key k : added) {
+            owners.put(k, owner);
         }
     }
 
@@ -273,7 +355,67 @@ public final class SctpStack {
         if (tag != 0 && !reflected) {
             return Integer.remainderUnsigned(tag, shardCount);
         }
-        return ShardedSctpStack.ownerOf(peer, SctpCodec.u16(b, off), SctpCodec.u16(b, off + 2), shardCount);
+        int peerPort = SctpCodec.u16(b, off), localPort = SctpCodec.u16(b, off + 2);
+        if (!owners.isEmpty()) {
+            // A published association: the peer may speak from an address whose hash names another shard.
+            Integer o = owners.get(new Key(localPort, peerPort, peer));
+            if (o == null && len >= SctpCodec.COMMON_HEADER + 4 && b[off + SctpCodec.COMMON_HEADER] == Chunk.INIT) {
+                o = ownerOfListedAddress(b, off, len, localPort, peerPort, peer);
+            }
+            if (o != null) {
+                return o;
+            }
+        }
+        return ShardedSctpStack.ownerOf(peer, peerPort, localPort, shardCount);
+    }
+
+    /**
+     * @return the owner of a published association having one of the addresses an INIT lists (RFC 9260 5.2: an INIT
+     * belongs to an association when its source or any address it lists does), or null. Reads the raw packet
+     * (not yet checked: a bad one is dropped by the owner), bounded by the chunk and the packet.
+     */
+    private Integer ownerOfListedAddress(byte[] b, int off, int len, int localPort, int peerPort, InetAddress peer) {
+        int chunk = off + SctpCodec.COMMON_HEADER;
+        int end = Math.min(off + len, chunk + SctpCodec.u16(b, chunk + 2));
+        int looked = 0;
+        for (int at = chunk + 20; at + 4 <= end && looked < 16; ) { // as many as an INIT may give paths
+            int type = SctpCodec.u16(b, at), plen = SctpCodec.u16(b, at + 2);
+            if (plen < 4 || at + plen > end) {
+                return null;
+            }
+            if (type == Param.IPV4_ADDRESS && plen == 8 || type == Param.IPV6_ADDRESS && plen == 20) {
+                looked++;
+                InetAddress listed = AddressScope.usable(address(b, at + 4, plen - 4), peer, transport);
+                Integer o = listed == null ? null : owners.get(new Key(localPort, peerPort, listed));
+                if (o != null) {
+                    return o;
+                }
+            }
+            at += (plen + 3) & ~3;
+        }
+        return null;
+    }
+
+    private static InetAddress address(byte[] b, int at, int n) {
+        try {
+            return InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, at, at + n)); // raw bytes: no lookup
+        } catch (java.net.UnknownHostException e) {
+            return null; // cannot happen: 4 or 16 bytes
+        }
+    }
+
+    /** @return the association one of the addresses an INIT lists belongs to (RFC 9260 5.2), or null. */
+    private SctpAssociation byListedAddress(Chunk.Init init, int localPort, int peerPort, InetAddress source) {
+        for (Param q : init.params()) {
+            if (q.type() == Param.IPV4_ADDRESS || q.type() == Param.IPV6_ADDRESS) {
+                InetAddress ip = AddressScope.usable(q.toAddress(), source, transport);
+                SctpAssociation a = ip == null ? null : associations.get(new Key(localPort, peerPort, ip));
+                if (a != null) {
+                    return a;
+                }
+            }
+        }
+        return null;
     }
 
     /**
@@ -312,7 +454,7 @@ public final class SctpStack {
         SctpAssociation a = associations.get(new Key(lp, pp, from.ip()));
         Chunk first = p.chunks().get(0);
         if (first instanceof Chunk.Init init && !init.ack()) {
-            onInit(p, init, from, a);
+            onInit(p, init, from, a != null ? a : byListedAddress(init, lp, pp, from.ip()));
             return;
         }
         if (first instanceof Chunk.CookieEcho echo) {
@@ -380,6 +522,21 @@ public final class SctpStack {
                 break;
             }
         }
+        if (a != null && a.state() != SctpAssociation.State.COOKIE_WAIT
+                && a.state() != SctpAssociation.State.COOKIE_ECHOED) {
+            // RFC 9260 5.2.2: a restart may not add addresses to the association; refuse it, naming them.
+            List<Param> added = new ArrayList<>();
+            for (InetAddress ip : addresses) {
+                if (!a.hasPeerAddress(ip)) {
+                    added.add(Param.address(ip));
+                }
+            }
+            if (!added.isEmpty()) {
+                send(from, p.dstPort(), p.srcPort(), init.initiateTag(), List.of(new Chunk.Abort(false, List.of(
+                        new ErrorCause(ErrorCause.RESTART_WITH_NEW_ADDRESSES, SctpAssociation.encodeParams(added))))));
+                return;
+            }
+        }
         int[] t = a != null ? a.onUnexpectedInit() : new int[] {newTag(), random.nextInt(), 0, 0};
         StateCookie c = new StateCookie(System.currentTimeMillis(), (int) opt.cookieLifetime().toMillis(), t[0], t[1],
                 opt.outStreams(), opt.maxInStreams(), init.initiateTag(), init.aRwnd(), init.outStreams(),
@@ -413,6 +570,10 @@ public final class SctpStack {
                     ErrorCause.ofInt(ErrorCause.STALE_COOKIE, (int) Math.min(Integer.MAX_VALUE, (now - expiry) * 1000))))));
             return;
         }
+        for (int i = 0; a == null && i < c.peerAddresses().size(); i++) {
+            // The peer may echo from another of the addresses its INIT gave (and that INIT found this association).
+            a = associations.get(new Key(c.localPort(), c.peerPort(), c.peerAddresses().get(i)));
+        }
         if (a != null) {
             if (a.onCookieEcho(c, from)) {
                 a.receive(p, 1, from);
@@ -427,10 +588,11 @@ public final class SctpStack {
         a = new SctpAssociation(this, listener.options, p.dstPort(), p.srcPort(), from,
                 SctpAssociation.State.COOKIE_ECHOED);
         a.establishFromCookie(c, from);
-        associations.put(new Key(a.localPort, a.peerPort, from.ip()), a);
+        registerPath(a, from.ip());
         for (InetAddress ip : c.peerAddresses()) {
             registerPath(a, ip);
         }
+        publish(a);
         a.acceptCookie();
         if (!listener.offer(a)) {
             a.abort("listener backlog full");

@@ -8,6 +8,7 @@ import io.percore.smp.Smp;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.function.IntFunction;
 
 /**
@@ -20,10 +21,18 @@ import java.util.function.IntFunction;
  * a mixing hash modulo the shard count. Every verification tag a shard picks is congruent to that shard modulo the
  * shard count, so a packet carrying our tag names its owner without hashing (this also covers a multi-homed peer
  * sending from another address); only packets without our tag — INIT (tag 0), and ABORT or SHUTDOWN-COMPLETE
- * with the T bit (the peer's own tag) — are routed by the hash. The INIT is answered statelessly, with a signed
- * cookie, by the shard the hash names; its INIT-ACK tag names the same shard, so the COOKIE-ECHO reaches it and
- * the association is created there. {@link #connect} from shard S picks an ephemeral local port whose hash names
- * S, so collisions and restarts of that association (INITs from the peer) reach S too.
+ * with the T bit (the peer's own tag) — are routed by the hash (or by the owner table below). The INIT is
+ * answered statelessly, with a signed cookie, by the shard the hash names; its INIT-ACK tag names the same shard,
+ * so the COOKIE-ECHO reaches it and the association is created there. {@link #connect} from shard S picks an
+ * ephemeral local port whose hash names S, so collisions and restarts of that association (INITs from the peer)
+ * reach S too.
+ *
+ * <p><b>Multi-homed peers.</b> A tagless packet may come from any of a multi-homed peer's addresses, whose hash
+ * names another shard. Each shard therefore keeps a copy of an owner table, (local port, peer port, peer address)
+ * → owner, holding the addresses of multi-homed associations and of those opened by {@link #connect}; the owner
+ * updates it on set-up, restart and end with one cross-shard message per shard. Tagless packets consult it first
+ * (an INIT also by the addresses it lists), so a restart or a colliding INIT from any of the peer's addresses
+ * reaches the owner, and no packet carrying our tag ever reads it.
  *
  * <p><b>Steering.</b> A transport whose sockets each see every packet (raw IP: every raw SCTP socket of the host
  * gets a copy) simply drops the packets another shard owns. A transport whose packets the kernel spreads by its
@@ -148,6 +157,27 @@ public final class ShardedSctpStack {
             }
             return Future.done();
         });
+    }
+
+    /**
+     * Tells every shard but {@code from} that shard {@code from} now owns the associations of {@code added} and no
+     * longer those of {@code removed} (one message per shard; the queue between two shards keeps them in order).
+     * Owner shard thread.
+     */
+    void publish(int from, List<SctpStack.Key> added, List<SctpStack.Key> removed) {
+        for (int id = 0; id < stacks.length; id++) {
+            if (id == from) {
+                continue;
+            }
+            int target = id;
+            Smp.submitTo(target, () -> {
+                SctpStack s = stacks[target];
+                if (s != null) {
+                    s.applyOwners(from, added, removed);
+                }
+                return Future.done();
+            }).ignoreFailure(); // the shards are stopping: no table to keep
+        }
     }
 
     /**

@@ -31,6 +31,19 @@
  * looking at its header only, those it does not own. Associations are spread as evenly as the peers' ports are
  * varied; a multi-homed peer's packets from its other addresses still carry our tag and reach the owner.
  *
+ * <p>Tagless packets from a multi-homed peer are the exception the hash cannot cover: a peer that restarts, or
+ * whose INIT collides with ours, may send its INIT from any of its addresses, and an ABORT with the T bit may come
+ * from any of them too; the hash of that address names some shard, not necessarily the owner. So the owner
+ * <em>publishes</em> the peer addresses of such associations (multi-homed ones, and those it opened with
+ * {@code connect}) into a small owner table of which every shard keeps a copy, updated by one cross-shard message
+ * per shard when an association is set up, restarted or ended. The table is read only for packets without our
+ * tag, by address and ports, and for an INIT also by each address it lists (an INIT belongs to an association when
+ * any of its addresses does): the packet then goes straight to the owner, which restarts the association there
+ * (RFC 9260 5.2.4) instead of a second one opening elsewhere. DATA, SACK and heartbeats never read it, and a
+ * single-homed passive association, the common case on a server, needs no entry. Copies are updated
+ * asynchronously: a tagless packet racing an association's set-up by microseconds is routed by the hash, and SCTP
+ * retransmits it.
+ *
  * <h2>Payloads are shard buffers</h2>
  * Messages carry {@link io.percore.memory.Buffer}s. A sent message's buffer is taken by
  * {@link io.percore.sctp.SctpAssociation#send}: its DATA chunks are views of it (no copy when fragmenting), kept

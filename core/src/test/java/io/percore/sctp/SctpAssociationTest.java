@@ -274,6 +274,43 @@ class SctpAssociationTest {
     }
 
     @Test
+    void aRestartedPeerHasTheAddressesOfItsNewInitOnly() throws Exception {
+        onShard(20, () -> {
+            MemoryNetwork net = new MemoryNetwork(9);
+            InitOptions ev = fast().withEvents(EnumSet.of(SctpNotification.Kind.RESTART));
+            SctpStack s = new SctpStack(net.node("10.0.0.2"));
+            SctpServerSocket l = s.listen(SERVER, ev);
+            SctpStack c1 = new SctpStack(net.node("10.0.0.1", "10.1.0.1"));
+            Future<SctpAssociation> acc = l.accept();
+            Async.await(c1.connect(7778, SERVER, fast()));
+            SctpAssociation server = Async.await(acc);
+            assertEquals(2, server.peerAddresses().size());
+            // The host comes back with one address of the two: the association restarts with that one alone, and
+            // the other no longer names it (a packet from there is out of the blue).
+            MemoryNetwork.Node reborn = net.node("10.0.0.1");
+            SctpStack c2 = new SctpStack(reborn);
+            SctpAssociation second = Async.await(c2.connect(7778, SERVER, fast()).withTimeout(Duration.ofSeconds(5)));
+            assertInstanceOf(SctpNotification.Restart.class, Async.await(server.receive().withTimeout(Duration.ofSeconds(5))));
+            assertEquals(List.of(SocketAddress.of("10.0.0.1", 0)), server.peerAddresses());
+            assertEquals(1, s.associationCount());
+            Async.await(second.send(SctpMessage.of(0, 1, new byte[] {2})));
+            assertEquals(0, nextMessage(server).ssn());
+            long ootb = s.dropCounters()[3];
+            MemoryNetwork.Node other = net.node("10.1.0.1");
+            byte[] hb = SctpCodec.encode(SctpPacket.of(7778, SERVER.port(), server.localTag,
+                    new Chunk.Heartbeat(false, new byte[] {1})));
+            other.send(SocketAddress.of("10.0.0.2", 0), hb, 0, hb.length);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (s.dropCounters()[3] == ootb && System.nanoTime() < deadline) {
+                Async.sleep(Duration.ofMillis(5));
+            }
+            assertEquals(ootb + 1, s.dropCounters()[3], "a packet from the address the peer left out");
+            assertEquals(SctpAssociation.State.ESTABLISHED, server.state());
+            return null;
+        });
+    }
+
+    @Test
     void initFloodLeavesNoStateAndBadPacketsAreDropped() throws Exception {
         onShard(20, () -> {
             MemoryNetwork net = new MemoryNetwork(9);
