@@ -124,7 +124,7 @@ public final class FanoutBench {
             AtomicLong trips = new AtomicLong();
             CountDownLatch connected = new CountDownLatch(CONNECTIONS);
             CountDownLatch go = new CountDownLatch(1);
-            long[] before = new long[2];
+            long[] delta = new long[2];
             List<Thread> clients = new ArrayList<>();
             long[] deadline = new long[1];
             for (int c = 0; c < CONNECTIONS; c++) {
@@ -165,9 +165,9 @@ public final class FanoutBench {
             }
             long nanos = System.nanoTime() - t0;
             long[] c1 = counters(smp, stacks);
-            before[0] = c1[0] - c0[0];
-            before[1] = c1[1] - c0[1];
-            return new double[] {trips.get() / (nanos / 1e9), before[1] == 0 ? 0 : (double) before[0] / before[1]};
+            delta[0] = c1[0] - c0[0];
+            delta[1] = c1[1] - c0[1];
+            return new double[] {trips.get() / (nanos / 1e9), delta[1] == 0 ? 0 : (double) delta[0] / delta[1]};
         } finally {
             smp.invokeOnAllExternal(id -> {
                 if (stacks[id] != null) {
