@@ -212,12 +212,7 @@ public final class PacketSocket {
                 throw new ErrnoException(Native.lastErrno(), "bind", "AF_PACKET to " + ifname);
             }
             if (fanoutGroup >= 0) {
-                int mode = steering == null ? FANOUT_HASH : FANOUT_CBPF;
-                setInt(arena, fd, PACKET_FANOUT, (fanoutGroup & 0xffff) | ((mode | FANOUT_FLAG_DEFRAG) << 16),
-                        "PACKET_FANOUT group " + fanoutGroup + (steering == null ? " hash" : " cbpf"));
-                if (steering != null) {
-                    setFanoutProgram(fd, steering);
-                }
+                joinFanout(fd, fanoutGroup, steering);
             }
             return new Opened(fd, ring, ifindex);
         } catch (Throwable t) {
@@ -226,6 +221,25 @@ public final class PacketSocket {
             }
             Fd.close(fd);
             throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * Joins bound socket {@code fd} to fanout group {@code group} (IP fragments reassembled first): in hash mode when
+     * {@code steering} is null, else in {@link #FANOUT_CBPF} mode, giving the group the program
+     * ({@link #setFanoutProgram}). A socket joins one group for good: only closing it leaves.
+     *
+     * @throws ErrnoException EINVAL when the group exists with another mode, the kernel knows no CBPF fanout or its
+     *                        checker refuses the program (the socket may then be in the group without a program)
+     */
+    public static void joinFanout(int fd, int group, ClassicBpf.Program steering) {
+        try (Arena arena = Arena.ofConfined()) {
+            int mode = steering == null ? FANOUT_HASH : FANOUT_CBPF;
+            setInt(arena, fd, PACKET_FANOUT, (group & 0xffff) | ((mode | FANOUT_FLAG_DEFRAG) << 16),
+                    "PACKET_FANOUT group " + group + (steering == null ? " hash" : " cbpf"));
+        }
+        if (steering != null) {
+            setFanoutProgram(fd, steering);
         }
     }
 

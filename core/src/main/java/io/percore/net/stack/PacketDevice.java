@@ -137,31 +137,44 @@ public final class PacketDevice implements NetDevice {
         if (queueCount < 1) {
             throw new IllegalArgumentException("a packet device needs at least one queue");
         }
+        return open(ifname, queueCount, stackMac, vnetHeader,
+                queueCount > 1 && steerByFlow ? FlowSteering.program(queueCount) : null, namespacePath);
+    }
+
+    /** Opens with fanout program {@code steering} (null: the kernel's hash); tests give one the kernel refuses. */
+    static PacketDevice open(String ifname, int queueCount, byte[] stackMac, boolean vnetHeader,
+                             ClassicBpf.Program steering, String namespacePath) {
+        if (queueCount < 1) {
+            throw new IllegalArgumentException("a packet device needs at least one queue");
+        }
         if (stackMac != null && stackMac.length != 6) {
             throw new IllegalArgumentException("a MAC address has 6 bytes");
         }
         PacketSocket.RingSpec spec = new PacketSocket.RingSpec(BLOCK_SIZE, BLOCK_COUNT, RETIRE_MILLIS, TX_FRAME_SIZE,
                 TX_FRAME_COUNT);
-        ClassicBpf.Program steering = queueCount > 1 && steerByFlow ? FlowSteering.program(queueCount) : null;
         return Tun.inNamespace(namespacePath, () -> {
             byte[] ifMac = Tun.hardwareAddress(ifname);
             byte[] mac = stackMac == null ? ifMac : stackMac.clone();
             boolean promisc = !Arrays.equals(mac, ifMac);
             PacketSocket.Opened[] opened = new PacketSocket.Opened[queueCount];
             int group = newGroup(queueCount);
-            ClassicBpf.Program program = steering;
+            ClassicBpf.Program program = queueCount > 1 ? steering : null;
             int n = 0;
             try {
                 if (program != null) {
+                    // The first member makes the group and gives it the program; the others join in its mode.
+                    opened[0] = PacketSocket.open(ifname, spec, true, vnetHeader, -1);
+                    n = 1;
                     try {
-                        // The first member makes the group and gives it the program; the others join its mode.
-                        opened[0] = PacketSocket.open(ifname, spec, true, vnetHeader, group, program);
-                        n = 1;
+                        PacketSocket.joinFanout(opened[0].fd(), group, program);
                     } catch (ErrnoException e) {
-                        // open closed the socket it had made; a fresh group id, as the refused one may linger
                         LOG.warn("af_packet {}: the kernel refused fanout by the stack's flow hash ({}); using its own hash,"
                                 + " frames of a flow may land on another shard and be handed over", ifname, e.getMessage());
                         program = null;
+                        // The socket may sit in the refused group: only closing leaves it. Start again in a fresh one.
+                        PacketSocket.unmap(opened[0].ring());
+                        Fd.close(opened[0].fd());
+                        n = 0;
                         group = newGroup(queueCount);
                     }
                 }

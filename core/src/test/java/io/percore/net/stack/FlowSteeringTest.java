@@ -119,6 +119,7 @@ class FlowSteeringTest {
     void theKernelsCheckerTakesTheProgram() {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs CAP_NET_RAW for an AF_PACKET socket; skipped");
         PacketSocket.RingSpec spec = new PacketSocket.RingSpec(4096, 2, 1, 0, 0);
+        System.out.println("fanout program: " + FlowSteering.program(2).size() + " cBPF instructions");
         for (int queues : new int[] {2, 4, 16}) {
             int group = (int) ((ProcessHandle.current().pid() * 31 + queues) & 0xffff);
             PacketSocket.Opened o = PacketSocket.open("lo", spec, false, false, group, FlowSteering.program(queues));

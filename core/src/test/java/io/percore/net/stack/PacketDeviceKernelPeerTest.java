@@ -10,6 +10,7 @@ import io.percore.net.ListenOptions;
 import io.percore.net.SocketAddress;
 import io.percore.smp.Smp;
 import io.percore.smp.SmpConfig;
+import io.percore.sys.ClassicBpf;
 import io.percore.sys.Tun;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -301,6 +302,26 @@ class PacketDeviceKernelPeerTest {
         // The kernel's randomly seeded hash agrees with ours for a flow one time in two: 16 flows all agreeing is a
         // 2^-16 chance. This is what the cbpf test above must beat.
         assertTrue(handed > 0, "some frames handed over with the kernel's hash; " + counters());
+    }
+
+    @Test
+    void aProgramTheKernelRefusesFallsBackToItsHash() throws Exception {
+        // Reads scratch memory no path wrote: the kernel's checker refuses it (EINVAL) when the group gets it.
+        ClassicBpf.Program refused = new ClassicBpf.Assembler().ldMem(0).retA().build();
+        smp = Smp.start(SmpConfig.of(2, ReactorConfig.defaults()), r -> { });
+        PacketDevice dev = PacketDevice.open("vpb", 2, null, true, refused, NS_B_PATH);
+        NativeStackConfig cfg = NativeStackConfig.ipv4("192.168.78.2", "255.255.255.0", "192.168.78.1")
+                .withPacketInterface("vpb").withTimeWait(java.time.Duration.ofSeconds(5));
+        net = NativeNetwork.create(dev, cfg.withMac(dev.macAddress()), 2);
+        smp.invokeOnAllExternal(id -> {
+            StackTesting.serveEcho(net.startShard().listen(SocketAddress.anyIpv6(7), ListenOptions.defaults()));
+            return Future.done();
+        }).get(20, TimeUnit.SECONDS);
+        assertTrue(!dev.steersByFlow() && dev.describe().contains("fanout hash"), dev.describe());
+        exchange("192.168.78.2", 16, 3); // every flow served; all 16 on one queue would be a 2^-15 chance
+        long q0 = smp.submitExternal(0, () -> Future.ready(dev.framesReceived(0))).get(10, TimeUnit.SECONDS);
+        long q1 = smp.submitExternal(1, () -> Future.ready(dev.framesReceived(1))).get(10, TimeUnit.SECONDS);
+        assertTrue(q0 > 0 && q1 > 0, "the kernel's hash spreads the flows: " + q0 + " / " + q1);
     }
 
     /** Opens {@code flows} kernel connections to the echo server and echoes {@code rounds} lines on each, from A. */
