@@ -52,7 +52,7 @@ public final class BenchMain {
         if (mode == null) {
             return usage(out, "no benchmark named");
         }
-        if (!List.of("futures", "smp", "counters", "io", "sctp", "http", "tcp", "native").contains(mode)) {
+        if (!List.of("futures", "smp", "counters", "io", "sctp", "http", "tcp", "native", "native-fanout").contains(mode)) {
             return usage(out, "unknown benchmark '" + mode + "'");
         }
         Report report = new Report(out);
@@ -68,6 +68,7 @@ public final class BenchMain {
             case "http" -> io.percore.bench.http.HttpBench.run(quick, report);
             case "tcp" -> io.percore.bench.tcp.TcpBench.run(quick, report);
             case "native" -> io.percore.bench.nativestack.NativeBench.run(quick, report);
+            case "native-fanout" -> io.percore.bench.nativestack.FanoutBench.run(quick, report);
             default -> CountersBench.run(quick, report);
         }
         report.line("took %.1f s; medians of interleaved rounds below", (System.nanoTime() - t0) / 1e9);
@@ -77,7 +78,7 @@ public final class BenchMain {
 
     private static int usage(PrintStream out, String problem) {
         out.println("percore bench: " + problem);
-        out.println("usage: percore bench futures|smp|counters|io|sctp|http|tcp|native [--quick]");
+        out.println("usage: percore bench futures|smp|counters|io|sctp|http|tcp|native|native-fanout [--quick]");
         out.println("  futures   future chains vs CompletableFuture; Async.await vs flatMap");
         out.println("  smp       cross-shard round trip and throughput vs ThreadPoolExecutor and JCTools");
         out.println("  counters  a shared counter under locks and atomics vs per-shard counters");
@@ -86,6 +87,7 @@ public final class BenchMain {
         out.println("  http      wrk against percore httpd, Netty, Vert.x and the JDK HttpServer (needs wrk, taskset)");
         out.println("  tcp       64-byte TCP ping-pong, 64 connections: percore echo vs Netty echo (needs taskset; strace)");
         out.println("  native    echo over the native stack on TAP vs the POSIX stack on veth (root; namespaces of its own)");
+        out.println("  native-fanout  AF_PACKET fanout by the stack's hash (cBPF) vs the kernel's hash, 2 shards (root)");
         return 2;
     }
 }

@@ -16,7 +16,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Linux AF_PACKET sockets with memory-mapped rings (PACKET_MMAP): a raw Ethernet socket bound to one interface,
  * a TPACKET_V3 receive ring of blocks and a transmit ring of frames in one shared mapping, a fanout group that
- * spreads flows over several sockets, qdisc bypass and promiscuous membership.
+ * spreads flows over several sockets (by the kernel's flow hash, or by a classic BPF program of the caller's,
+ * {@link ClassicBpf}), qdisc bypass and promiscuous membership.
  *
  * <h2>The rings (TPACKET_V3)</h2>
  * The receive ring is {@code blockCount} blocks of {@code blockSize} bytes. Each block starts with a
@@ -40,8 +41,11 @@ public final class PacketSocket {
     public static final int AF_PACKET = 17;
     /** All Ethernet protocols, host order (the socket calls take it in network order). */
     public static final int ETH_P_ALL = 0x0003;
-    /** Fanout modes and flags ({@code PACKET_FANOUT_*}). */
-    public static final int FANOUT_HASH = 0, FANOUT_FLAG_DEFRAG = 0x8000;
+    /**
+     * Fanout modes and flags ({@code PACKET_FANOUT_*}): the kernel's flow hash, or a classic BPF program that returns
+     * the member's index (modulo the number of members; members are numbered in the order they joined).
+     */
+    public static final int FANOUT_HASH = 0, FANOUT_CBPF = 6, FANOUT_FLAG_DEFRAG = 0x8000;
     /** {@code sll_pkttype} values. */
     public static final int PACKET_HOST = 0, PACKET_BROADCAST = 1, PACKET_MULTICAST = 2, PACKET_OTHERHOST = 3,
             PACKET_OUTGOING = 4;
@@ -76,7 +80,7 @@ public final class PacketSocket {
     private static final int SOL_PACKET = 263;
     private static final int PACKET_ADD_MEMBERSHIP = 1, PACKET_RX_RING = 5, PACKET_STATISTICS = 6,
             PACKET_VERSION = 10, PACKET_TX_RING = 13, PACKET_LOSS = 14, PACKET_VNET_HDR = 15, PACKET_FANOUT = 18,
-            PACKET_QDISC_BYPASS = 20;
+            PACKET_QDISC_BYPASS = 20, PACKET_FANOUT_DATA = 22;
     private static final int TPACKET_V3 = 2;
     private static final int PACKET_MR_PROMISC = 1;
     private static final int MSG_DONTWAIT = 0x40;
@@ -149,6 +153,20 @@ public final class PacketSocket {
      *                        group that exists with another mode
      */
     public static Opened open(String ifname, RingSpec spec, boolean qdiscBypass, boolean vnetHeader, int fanoutGroup) {
+        return open(ifname, spec, qdiscBypass, vnetHeader, fanoutGroup, null);
+    }
+
+    /**
+     * Like {@link #open(String, RingSpec, boolean, boolean, int)}, but with a {@code steering} program the socket
+     * joins the fanout group in {@link #FANOUT_CBPF} mode (IP fragments still reassembled first) and gives the group
+     * the program ({@link #setFanoutProgram}): the program's return value, modulo the number of members, picks the
+     * member that gets the frame. Until a member sets the program the kernel gives every frame to member 0. Every
+     * member must join with the same mode; null steering means hash mode.
+     *
+     * @throws ErrnoException also EINVAL when the kernel knows no CBPF fanout or its checker refuses the program
+     */
+    public static Opened open(String ifname, RingSpec spec, boolean qdiscBypass, boolean vnetHeader, int fanoutGroup,
+                              ClassicBpf.Program steering) {
         int ifindex = interfaceIndex(ifname);
         int fd;
         try {
@@ -194,8 +212,7 @@ public final class PacketSocket {
                 throw new ErrnoException(Native.lastErrno(), "bind", "AF_PACKET to " + ifname);
             }
             if (fanoutGroup >= 0) {
-                setInt(arena, fd, PACKET_FANOUT, (fanoutGroup & 0xffff) | ((FANOUT_HASH | FANOUT_FLAG_DEFRAG) << 16),
-                        "PACKET_FANOUT group " + fanoutGroup);
+                joinFanout(fd, fanoutGroup, steering);
             }
             return new Opened(fd, ring, ifindex);
         } catch (Throwable t) {
@@ -203,6 +220,46 @@ public final class PacketSocket {
                 unmap(ring);
             }
             Fd.close(fd);
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * Joins bound socket {@code fd} to fanout group {@code group} (IP fragments reassembled first): in hash mode when
+     * {@code steering} is null, else in {@link #FANOUT_CBPF} mode, giving the group the program
+     * ({@link #setFanoutProgram}). A socket joins one group for good: only closing it leaves.
+     *
+     * @throws ErrnoException EINVAL when the group exists with another mode, the kernel knows no CBPF fanout or its
+     *                        checker refuses the program (the socket may then be in the group without a program)
+     */
+    public static void joinFanout(int fd, int group, ClassicBpf.Program steering) {
+        try (Arena arena = Arena.ofConfined()) {
+            int mode = steering == null ? FANOUT_HASH : FANOUT_CBPF;
+            setInt(arena, fd, PACKET_FANOUT, (group & 0xffff) | ((mode | FANOUT_FLAG_DEFRAG) << 16),
+                    "PACKET_FANOUT group " + group + (steering == null ? " hash" : " cbpf"));
+        }
+        if (steering != null) {
+            setFanoutProgram(fd, steering);
+        }
+    }
+
+    /**
+     * Gives the fanout group that socket {@code fd} joined in {@link #FANOUT_CBPF} mode its steering program
+     * (PACKET_FANOUT_DATA with a {@code struct sock_fprog}); it replaces the group's previous program, for every
+     * member at once.
+     *
+     * @throws ErrnoException EINVAL when the socket is in no CBPF group or the kernel's checker refuses the program
+     */
+    public static void setFanoutProgram(int fd, ClassicBpf.Program program) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fprog = program.encode(arena);
+            int r = (int) SETSOCKOPT.invokeExact(Native.errnoSlot(), fd, SOL_PACKET, PACKET_FANOUT_DATA, fprog,
+                    (int) fprog.byteSize());
+            if (r < 0) {
+                throw new ErrnoException(Native.lastErrno(), "setsockopt",
+                        "PACKET_FANOUT_DATA (" + program.size() + " cBPF instructions)");
+            }
+        } catch (Throwable t) {
             throw Native.rethrow(t);
         }
     }

@@ -25,6 +25,12 @@
  * arrays such as {@link io.percore.sys.EpollEvents} are allocated by their owner once and reused. Start-up
  * calls (affinity masks, NUMA topology, mbind) allocate freely.
  *
+ * <h2>Programs for the kernel</h2>
+ * {@link io.percore.sys.ClassicBpf} assembles classic BPF programs (forward-only jumps, resolved labels, the kernel's
+ * checker rules) and lays them out as {@code struct sock_fprog}; {@link io.percore.sys.PacketSocket} gives one to an
+ * AF_PACKET fanout group (PACKET_FANOUT_CBPF), which then picks each frame's socket. What the program computes
+ * belongs to the layer above (the native stack's flow hash); only its encoding lives here.
+ *
  * <h2>Thread rules</h2>
  * Static helpers ({@code Fd}, {@code Clock}, {@code Mmap}, {@code Numa}) may be called from any thread;
  * {@code Affinity} always acts on the calling thread. Descriptor-owning objects ({@code Epoll},

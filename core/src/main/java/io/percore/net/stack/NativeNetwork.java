@@ -200,18 +200,12 @@ public final class NativeNetwork implements AutoCloseable {
         return s;
     }
 
-    /** @return the shard owning the flow (local, remote, ports), by a hash every shard computes alike. */
+    /**
+     * @return the shard owning the flow (local, remote, ports), by a hash every shard computes alike and an AF_PACKET
+     * device's fanout program computes in the kernel ({@link FlowSteering})
+     */
     int flowShard(IpAddr local, IpAddr remote, int localPort, int remotePort) {
-        if (shards == 1) {
-            return 0;
-        }
-        long x = remote.hi() ^ Long.rotateLeft(remote.lo(), 17) ^ Long.rotateLeft(local.lo(), 31) ^ local.hi()
-                ^ ((long) localPort << 16 | remotePort);
-        x *= 0x9E3779B97F4A7C15L;
-        x ^= x >>> 29;
-        x *= 0xBF58476D1CE4E5B9L;
-        x ^= x >>> 32;
-        return (int) ((x & Long.MAX_VALUE) % shards);
+        return FlowSteering.shard(local, remote, localPort, remotePort, shards);
     }
 
     /** @return the shard that takes a TCP segment for (local, remote, ports), given which shards listen. */

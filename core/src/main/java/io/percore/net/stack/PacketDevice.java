@@ -7,6 +7,8 @@ import io.percore.memory.Buffer;
 import io.percore.memory.Packet;
 import io.percore.reactor.PollableFd;
 import io.percore.reactor.Readiness;
+import io.percore.sys.ClassicBpf;
+import io.percore.sys.ErrnoException;
 import io.percore.sys.Fd;
 import io.percore.sys.PacketSocket;
 import io.percore.sys.Tun;
@@ -15,13 +17,24 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An existing Ethernet interface (a veth end, a NIC) as a {@link NetDevice}, through AF_PACKET sockets with
- * memory-mapped rings: one socket per queue, all in one PACKET_FANOUT group in hash mode, so the kernel spreads
- * flows over the shards by its flow hash (IP fragments are reassembled before hashing, so they stay together).
- * The kernel's hash is not the stack's: a flow that lands on another shard than its owner is handed over once per
- * frame through the cross-shard queues, as for any device that cannot steer by our hash.
+ * memory-mapped rings: one socket per queue, all in one PACKET_FANOUT group, so each frame reaches one shard.
+ *
+ * <h2>Steering: the stack's hash, run by the kernel</h2>
+ * By default the group is in CBPF mode: the kernel runs a classic BPF program of ours on every received frame, and
+ * it returns the index of the queue whose shard owns the frame's flow — the stack's own flow hash
+ * ({@link FlowSteering}), computed from the Ethernet type, the IPv4 or IPv6 addresses and the TCP or UDP ports.
+ * Frames of established flows therefore arrive on their owner's queue and are not handed between shards; ARP,
+ * ICMP and other frames go to queue 0 (the stack answers or shares them from any shard). Queue {@code i} is the
+ * {@code i}-th socket to join the group, which is the kernel's member numbering. When the kernel refuses the
+ * program or the mode, the device falls back to hash mode with a log line: the kernel's flow hash (randomly seeded,
+ * not ours) spreads the flows, and a frame that lands on another shard than its owner is handed over once through
+ * the cross-shard queues, as on any device that cannot steer by our hash. Either way IP fragments are reassembled
+ * before the choice (PACKET_FANOUT_FLAG_DEFRAG), so they stay together.
  *
  * <h2>Receive: TPACKET_V3 blocks</h2>
  * Each socket has a receive ring of blocks; the kernel fills a block with frames and hands it over when it is full
@@ -72,16 +85,20 @@ public final class PacketDevice implements NetDevice {
     public static final int TX_FRAME_COUNT = 1024;
     private static final int AREA_SIZE = 256 << 10;
     private static final AtomicInteger GROUPS = new AtomicInteger();
+    private static final Logger LOG = LoggerFactory.getLogger(PacketDevice.class);
 
     private final String name;
     private final int mtu;
     private final byte[] mac;
     private final boolean promiscuous;
     private final boolean vnet;
+    private final boolean steersByFlow;
     private final PacketQueue[] queues;
 
-    private PacketDevice(String name, int mtu, byte[] mac, boolean promiscuous, boolean vnet, PacketSocket.Opened[] sockets) {
+    private PacketDevice(String name, int mtu, byte[] mac, boolean promiscuous, boolean vnet, boolean steersByFlow,
+                         PacketSocket.Opened[] sockets) {
         this.name = name;
+        this.steersByFlow = steersByFlow;
         this.vnet = vnet;
         this.mtu = mtu;
         this.mac = mac;
@@ -103,6 +120,30 @@ public final class PacketDevice implements NetDevice {
      * @throws io.percore.sys.ErrnoException e.g. EPERM without CAP_NET_RAW, ENODEV for an unknown interface
      */
     public static PacketDevice open(String ifname, int queueCount, byte[] stackMac, boolean vnetHeader, String namespacePath) {
+        return open(ifname, queueCount, stackMac, vnetHeader, true, namespacePath);
+    }
+
+    /**
+     * Like {@link #open(String, int, byte[], boolean, String)}, choosing how the fanout group spreads frames.
+     *
+     * @param steerByFlow the kernel runs the stack's flow hash ({@link FlowSteering}) to pick each frame's queue,
+     *                    falling back to the kernel's hash (logged) when it refuses; false: the kernel's hash from
+     *                    the start (the comparison case of tests and benchmarks). The network must then use
+     *                    {@code queueCount} shards, queue {@code i} on shard {@code i}, as
+     *                    {@link NativeNetwork#openPacket} arranges.
+     */
+    public static PacketDevice open(String ifname, int queueCount, byte[] stackMac, boolean vnetHeader,
+                                    boolean steerByFlow, String namespacePath) {
+        if (queueCount < 1) {
+            throw new IllegalArgumentException("a packet device needs at least one queue");
+        }
+        return open(ifname, queueCount, stackMac, vnetHeader,
+                queueCount > 1 && steerByFlow ? FlowSteering.program(queueCount) : null, namespacePath);
+    }
+
+    /** Opens with fanout program {@code steering} (null: the kernel's hash); tests give one the kernel refuses. */
+    static PacketDevice open(String ifname, int queueCount, byte[] stackMac, boolean vnetHeader,
+                             ClassicBpf.Program steering, String namespacePath) {
         if (queueCount < 1) {
             throw new IllegalArgumentException("a packet device needs at least one queue");
         }
@@ -111,24 +152,41 @@ public final class PacketDevice implements NetDevice {
         }
         PacketSocket.RingSpec spec = new PacketSocket.RingSpec(BLOCK_SIZE, BLOCK_COUNT, RETIRE_MILLIS, TX_FRAME_SIZE,
                 TX_FRAME_COUNT);
-        // Fanout group ids are per network namespace; pid and a counter keep ours apart from other processes'.
-        int group = queueCount > 1 ? (int) ((ProcessHandle.current().pid() * 64 + GROUPS.incrementAndGet()) & 0xffff) : -1;
         return Tun.inNamespace(namespacePath, () -> {
             byte[] ifMac = Tun.hardwareAddress(ifname);
             byte[] mac = stackMac == null ? ifMac : stackMac.clone();
             boolean promisc = !Arrays.equals(mac, ifMac);
             PacketSocket.Opened[] opened = new PacketSocket.Opened[queueCount];
+            int group = newGroup(queueCount);
+            ClassicBpf.Program program = queueCount > 1 ? steering : null;
             int n = 0;
             try {
+                if (program != null) {
+                    // The first member makes the group and gives it the program; the others join in its mode.
+                    opened[0] = PacketSocket.open(ifname, spec, true, vnetHeader, -1);
+                    n = 1;
+                    try {
+                        PacketSocket.joinFanout(opened[0].fd(), group, program);
+                    } catch (ErrnoException e) {
+                        LOG.warn("af_packet {}: the kernel refused fanout by the stack's flow hash ({}); using its own hash,"
+                                + " frames of a flow may land on another shard and be handed over", ifname, e.getMessage());
+                        program = null;
+                        // The socket may sit in the refused group: only closing leaves it. Start again in a fresh one.
+                        PacketSocket.unmap(opened[0].ring());
+                        Fd.close(opened[0].fd());
+                        n = 0;
+                        group = newGroup(queueCount);
+                    }
+                }
                 for (; n < queueCount; n++) {
-                    opened[n] = PacketSocket.open(ifname, spec, true, vnetHeader, group);
+                    opened[n] = PacketSocket.open(ifname, spec, true, vnetHeader, group, program);
                 }
                 if (promisc) {
                     PacketSocket.addPromiscuous(opened[0].fd(), opened[0].ifindex());
                 }
                 int mtu = PacketSocket.mtu(opened[0].fd(), ifname);
                 int room = TX_FRAME_SIZE - PacketSocket.TX_DATA_OFFSET - 14 - (vnetHeader ? Tun.VNET_HDR_SIZE : 0);
-                return new PacketDevice(ifname, Math.min(mtu, room), mac, promisc, vnetHeader, opened);
+                return new PacketDevice(ifname, Math.min(mtu, room), mac, promisc, vnetHeader, program != null, opened);
             } catch (RuntimeException e) {
                 for (int i = 0; i < n; i++) {
                     PacketSocket.unmap(opened[i].ring());
@@ -137,6 +195,19 @@ public final class PacketDevice implements NetDevice {
                 throw e;
             }
         });
+    }
+
+    /** @return a fanout group id: per network namespace, so pid and a counter keep ours apart; -1 for one queue. */
+    private static int newGroup(int queueCount) {
+        return queueCount > 1 ? (int) ((ProcessHandle.current().pid() * 64 + GROUPS.incrementAndGet()) & 0xffff) : -1;
+    }
+
+    /**
+     * @return true when the kernel steers each frame to its flow owner's queue by the stack's hash (CBPF fanout);
+     * false with one queue, or on the kernel's own hash. Any thread.
+     */
+    public boolean steersByFlow() {
+        return steersByFlow;
     }
 
     /** @return the MAC address the stack should use on this device (6 bytes, a copy). Any thread. */
@@ -171,7 +242,7 @@ public final class PacketDevice implements NetDevice {
 
     @Override
     public String describe() {
-        return "af_packet " + name + " (" + queues.length + " queues" + (queues.length > 1 ? ", fanout hash" : "")
+        return "af_packet " + name + " (" + queues.length + " queues" + (queues.length > 1 ? (steersByFlow ? ", fanout by flow owner (cbpf)" : ", fanout hash") : "")
                 + (vnet ? ", vnet" : "") + (promiscuous ? ", promiscuous" : "") + ")";
     }
 
