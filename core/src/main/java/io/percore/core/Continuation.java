@@ -7,7 +7,7 @@ package io.percore.core;
  * @param <S> the source future's value type
  * @param <R> this future's value type
  */
-abstract class Continuation<S, R> extends Future<R> implements Runnable {
+abstract class Continuation<S, R> extends OwnedFuture<R> implements Runnable {
     Future<S> source;
 
     Continuation(Future<S> source) {
