@@ -13,8 +13,27 @@ package io.percore.core;
  * @param <R> this future's value type
  */
 abstract class Continuation<S, R> extends OwnedFuture<R> implements Runnable {
-    Continuation(Future<S> source) {
+    static final byte OTHER = 0, MAP = 1, FLAT_MAP = 2, CALLBACK = 3;
+
+    /** Which kind this is, for {@link #dispatch()}; a byte that fits in the object's padding. */
+    final byte kind;
+
+    Continuation(Future<S> source, byte kind) {
         result = source;
+        this.kind = kind;
+    }
+
+    /**
+     * Runs this continuation as a task. The common kinds are called through their final classes, so the
+     * reactor's loop does not go through one megamorphic interface call for every continuation.
+     */
+    final void dispatch() {
+        switch (kind) {
+            case MAP -> ((Continuations.Map<?, ?>) this).run();
+            case FLAT_MAP -> ((Continuations.FlatMap<?, ?>) this).run();
+            case CALLBACK -> ((Continuations.Callback<?>) this).run();
+            default -> run();
+        }
     }
 
     /** @return the future this continuation follows; valid only while this one is pending */

@@ -32,7 +32,7 @@ final class Continuations {
         private final Function<? super S, ? extends R> fn;
 
         Map(Future<S> source, Function<? super S, ? extends R> fn) {
-            super(source);
+            super(source, MAP);
             this.fn = fn;
         }
 
@@ -65,7 +65,7 @@ final class Continuations {
         private boolean inner;
 
         FlatMap(Future<S> source, Function<? super S, ? extends Future<R>> fn) {
-            super(source);
+            super(source, FLAT_MAP);
             this.fn = fn;
         }
 
@@ -104,7 +104,7 @@ final class Continuations {
         private final BiFunction<? super S, Throwable, ? extends R> fn;
 
         Handle(Future<S> source, BiFunction<? super S, Throwable, ? extends R> fn) {
-            super(source);
+            super(source, OTHER);
             this.fn = fn;
         }
 
@@ -130,7 +130,7 @@ final class Continuations {
         private boolean inner;
 
         Recover(Future<S> source, Function<Throwable, ? extends Future<S>> fn) {
-            super(source);
+            super(source, OTHER);
             this.fn = fn;
         }
 
@@ -172,7 +172,7 @@ final class Continuations {
         private Future<?> actionFuture;
 
         Finally(Future<S> source, Supplier<? extends Future<?>> action) {
-            super(source);
+            super(source, OTHER);
             this.source = source;
             this.action = action;
         }
@@ -229,7 +229,7 @@ final class Continuations {
         private final BiConsumer<? super S, Throwable> callback;
 
         Callback(Future<S> source, BiConsumer<? super S, Throwable> callback) {
-            super(source);
+            super(source, CALLBACK);
             this.callback = callback;
         }
 
@@ -258,7 +258,7 @@ final class Continuations {
         private final Duration timeout;
 
         TimeoutRace(Future<S> source, Duration timeout) {
-            super(source);
+            super(source, OTHER);
             this.source = source;
             this.timeout = timeout;
             this.timer = new Timer(this::expire);

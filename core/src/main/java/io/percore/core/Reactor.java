@@ -288,7 +288,11 @@ public final class Reactor implements Executor {
             Runnable task = q.poll();
             TASK_SEQ.setOpaque(this, ++seq);
             try {
-                task.run();
+                if (task instanceof Continuation<?, ?> c) {
+                    c.dispatch();
+                } else {
+                    task.run();
+                }
             } catch (Throwable e) {
                 reportUncaught("task", e);
             }
