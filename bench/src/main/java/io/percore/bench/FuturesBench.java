@@ -4,6 +4,7 @@ import io.percore.bench.Interleaved.Settings;
 import io.percore.bench.Interleaved.Variant;
 import io.percore.core.Future;
 import io.percore.smp.Smp;
+import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -44,6 +45,21 @@ public final class FuturesBench {
             double[] run = Interleaved.nanosPerOp(report, "Async.run of a body that never waits", s,
                     new Variant("Async.run", ops -> onShard(smp, () -> Future.ready(FutureWorkloads.asyncRun(ops)))));
 
+            // What each chain allocates (shard thread, bytes per chain): the stored ready chains and the chains
+            // resolved later are allocation-bound, so this is the floor under their times.
+            long ops = quick ? 10_000 : 200_000;
+            long shardThread = onShard(smp, () -> Future.ready(Thread.currentThread().threadId()));
+            double readyBytes = bytesPerOp(smp, shardThread, ops,
+                    () -> Future.ready(FutureWorkloads.readyChainPercoreEscaping(ops)));
+            double readyBytesCf = bytesPerOp(smp, shardThread, ops,
+                    () -> Future.ready(FutureWorkloads.readyChainCompletableFutureEscaping(ops)));
+            double laterBytes = bytesPerOp(smp, shardThread, ops, () -> FutureWorkloads.laterChainPercore(ops));
+            double laterBytesCf = bytesPerOp(smp, shardThread, ops,
+                    () -> Future.ready(FutureWorkloads.laterChainCompletableFuture(ops)));
+            report.line("  bytes allocated per chain: ready stored %s (CompletableFuture %s), resolved later %s (%s)",
+                    Report.format(readyBytes), Report.format(readyBytesCf), Report.format(laterBytes),
+                    Report.format(laterBytesCf));
+
             report.figure("future_chain_ready_ns", escaping[0], "ns");
             report.figure("completablefuture_chain_ready_ns", escaping[1], "ns");
             report.figure("future_chain_ready_vs_completablefuture", escaping[1] / escaping[0], "x");
@@ -59,6 +75,10 @@ public final class FuturesBench {
             report.figure("flatmap_pending_ns", pending[1], "ns");
             report.figure("async_await_pending_cost_over_flatmap", pending[0] / pending[1], "x");
             report.figure("async_run_ns", run[0], "ns");
+            report.figure("future_chain_ready_bytes", readyBytes, "B");
+            report.figure("completablefuture_chain_ready_bytes", readyBytesCf, "B");
+            report.figure("future_chain_later_bytes", laterBytes, "B");
+            report.figure("completablefuture_chain_later_bytes", laterBytesCf, "B");
         } finally {
             smp.stop();
         }
@@ -66,5 +86,18 @@ public final class FuturesBench {
 
     private static long onShard(Smp smp, Supplier<Future<Long>> work) throws Exception {
         return Shards.call(smp, 0, work);
+    }
+
+    /**
+     * Runs {@code work} (which does {@code ops} operations on shard 0) twice, and returns the bytes the shard
+     * thread allocated per operation during the second run (the first warms it up). The hand-off's own few
+     * objects are spread over the operations.
+     */
+    private static double bytesPerOp(Smp smp, long shardThread, long ops, Supplier<Future<Long>> work) throws Exception {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        onShard(smp, work);
+        long before = threads.getThreadAllocatedBytes(shardThread);
+        onShard(smp, work);
+        return (double) (threads.getThreadAllocatedBytes(shardThread) - before) / ops;
     }
 }

@@ -31,6 +31,7 @@ class BenchMainTest {
         assertHas(figures, "future_chain_later_ns", "ns");
         assertHas(figures, "async_await_pending_ns", "ns");
         assertHas(figures, "async_await_pending_cost_over_flatmap", "x");
+        assertHas(figures, "future_chain_ready_bytes", "B");
     }
 
     @Test

@@ -32,19 +32,21 @@ final class Continuations {
         private final Function<? super S, ? extends R> fn;
 
         Map(Future<S> source, Function<? super S, ? extends R> fn) {
-            super(source);
+            super(source, MAP);
             this.fn = fn;
         }
 
         @Override
+        @SuppressWarnings("unchecked")
         public void run() {
+            Future<S> source = source();
             if (source.state == FAILED) {
                 failFrom(source);
                 return;
             }
             R value;
             try {
-                value = fn.apply(sourceValue());
+                value = fn.apply((S) source.result);
             } catch (Throwable t) {
                 completeFailure(t);
                 return;
@@ -53,29 +55,35 @@ final class Continuations {
         }
     }
 
-    /** Waits for its source, then for the future the function returns (two phases, one object). */
+    /**
+     * Waits for its source, then for the future the function returns (two phases, one object). In the second
+     * phase the pending result field holds that inner future instead of the source.
+     */
     static final class FlatMap<S, R> extends Continuation<S, R> {
         private Function<? super S, ? extends Future<R>> fn;
-        private Future<R> inner;
+        /** Second phase: waiting for the inner future (a byte that fits in the object's padding). */
+        private boolean inner;
 
         FlatMap(Future<S> source, Function<? super S, ? extends Future<R>> fn) {
-            super(source);
+            super(source, FLAT_MAP);
             this.fn = fn;
         }
 
         @Override
+        @SuppressWarnings("unchecked")
         public void run() {
-            if (inner != null) {
-                completeFrom(inner);
+            if (inner) {
+                completeFrom((Future<?>) result); // the inner future, resolved
                 return;
             }
+            Future<S> source = source();
             if (source.state == FAILED) {
                 failFrom(source);
                 return;
             }
             Future<R> next;
             try {
-                next = fn.apply(sourceValue());
+                next = fn.apply((S) source.result);
             } catch (Throwable t) {
                 completeFailure(t);
                 return;
@@ -86,7 +94,8 @@ final class Continuations {
             } else if (next.state != PENDING) {
                 completeFrom(next);
             } else if (waitFor(this, next)) {
-                inner = next;
+                result = next;
+                inner = true;
             }
         }
     }
@@ -95,15 +104,17 @@ final class Continuations {
         private final BiFunction<? super S, Throwable, ? extends R> fn;
 
         Handle(Future<S> source, BiFunction<? super S, Throwable, ? extends R> fn) {
-            super(source);
+            super(source, OTHER);
             this.fn = fn;
         }
 
         @Override
+        @SuppressWarnings("unchecked")
         public void run() {
+            Future<S> source = source();
             R value;
             try {
-                value = source.state == VALUE ? fn.apply(sourceValue(), null)
+                value = source.state == VALUE ? fn.apply((S) source.result, null)
                         : fn.apply(null, ((Failure) source.result).take());
             } catch (Throwable t) {
                 completeFailure(t);
@@ -113,21 +124,23 @@ final class Continuations {
         }
     }
 
+    /** Two phases like {@link FlatMap}: in the second the result field holds the inner future. */
     static final class Recover<S> extends Continuation<S, S> {
         private Function<Throwable, ? extends Future<S>> fn;
-        private Future<S> inner;
+        private boolean inner;
 
         Recover(Future<S> source, Function<Throwable, ? extends Future<S>> fn) {
-            super(source);
+            super(source, OTHER);
             this.fn = fn;
         }
 
         @Override
         public void run() {
-            if (inner != null) {
-                completeFrom(inner);
+            if (inner) {
+                completeFrom((Future<?>) result); // the inner future, resolved
                 return;
             }
+            Future<S> source = source();
             if (source.state == VALUE) {
                 completeValue(source.result);
                 return;
@@ -145,18 +158,22 @@ final class Continuations {
             } else if (next.state != PENDING) {
                 completeFrom(next);
             } else if (waitFor(this, next)) {
-                inner = next;
+                result = next;
+                inner = true;
             }
         }
     }
 
     /** Runs an action whatever the outcome, waits for its future, then passes the original outcome on. */
     static final class Finally<S> extends Continuation<S, S> {
+        /** Its own copy of the source: the second phase needs it too. */
+        private final Future<S> source;
         private Supplier<? extends Future<?>> action;
         private Future<?> actionFuture;
 
         Finally(Future<S> source, Supplier<? extends Future<?>> action) {
-            super(source);
+            super(source, OTHER);
+            this.source = source;
             this.action = action;
         }
 
@@ -212,15 +229,17 @@ final class Continuations {
         private final BiConsumer<? super S, Throwable> callback;
 
         Callback(Future<S> source, BiConsumer<? super S, Throwable> callback) {
-            super(source);
+            super(source, CALLBACK);
             this.callback = callback;
         }
 
         @Override
+        @SuppressWarnings("unchecked")
         public void run() {
+            Future<S> source = source();
             try {
                 if (source.state == VALUE) {
-                    callback.accept(sourceValue(), null);
+                    callback.accept((S) source.result, null);
                 } else {
                     callback.accept(null, ((Failure) source.result).take());
                 }
@@ -233,11 +252,14 @@ final class Continuations {
 
     /** Races a future against a timer; whichever comes first completes this future. */
     static final class TimeoutRace<S> extends Continuation<S, S> {
+        /** Its own copy of the source: it is read after the timer has completed this future. */
+        private final Future<S> source;
         private final Timer timer;
         private final Duration timeout;
 
         TimeoutRace(Future<S> source, Duration timeout) {
-            super(source);
+            super(source, OTHER);
+            this.source = source;
             this.timeout = timeout;
             this.timer = new Timer(this::expire);
         }

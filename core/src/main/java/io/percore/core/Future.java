@@ -35,32 +35,26 @@ import java.util.function.Supplier;
 public class Future<T> {
     static final byte PENDING = 0, VALUE = 1, FAILED = 2;
 
+    // A ready future needs nothing but its value: this class holds only the state and the result (24 bytes with
+    // default headers, as a CompletableFuture). What only a future that can wait needs (its waiter, its shard's
+    // queue) lives in OwnedFuture, the class of promises, continuations and failed futures.
     byte state;
     /** The value, or a {@link Failure} when failed. */
     Object result;
-    /** The one continuation waiting for a pending future; scheduled when it resolves. */
-    Continuation<?, ?> waiter;
-    /** Where continuations of this future run: the task queue current when it was created (null off-shard). */
-    final TaskQueue queue;
 
-    private static final Future<Void> VOID = new Future<>(VALUE, null, null);
+    private static final Future<Void> VOID = new Future<>(VALUE, null);
 
-    /** A pending future owned by the current shard (if any). */
-    Future() {
-        this.queue = TaskQueue.current();
-    }
-
-    private Future(byte state, Object result, TaskQueue queue) {
+    /** A future created in {@code state} with {@code result}; only {@link OwnedFuture} may create pending ones. */
+    Future(byte state, Object result) {
         this.state = state;
         this.result = result;
-        this.queue = queue;
     }
 
     // ---------------------------------------------------------------- ready and failed futures
 
     /** @return a ready future holding {@code value}; allocation is the future object alone. Any thread. */
     public static <T> Future<T> ready(T value) {
-        return new Future<>(VALUE, value, null);
+        return new Future<>(VALUE, value);
     }
 
     /** @return the shared ready future of "done"; it may be continued any number of times. Any thread. */
@@ -72,7 +66,7 @@ public class Future<T> {
     /** @return a future failed with {@code error}. Any thread. */
     public static <T> Future<T> failed(Throwable error) {
         Objects.requireNonNull(error, "error");
-        Future<T> f = new Future<>(FAILED, null, TaskQueue.current());
+        OwnedFuture<T> f = new OwnedFuture<>(FAILED, TaskQueue.current());
         f.result = new Failure(error, f);
         return f;
     }
@@ -297,63 +291,18 @@ public class Future<T> {
         return Continuations.timeout(this, timeout);
     }
 
-    // ---------------------------------------------------------------- completion (used by Promise and continuations)
-
-    final void completeValue(Object value) {
-        if (state != PENDING) {
-            throw new IllegalStateException("future already " + (state == VALUE ? "has a value" : "failed"));
-        }
-        state = VALUE;
-        result = value;
-        wake();
-    }
-
-    final void completeFailure(Throwable error) {
-        if (state != PENDING) {
-            throw new IllegalStateException("future already " + (state == VALUE ? "has a value" : "failed"));
-        }
-        state = FAILED;
-        // Nobody waits yet: track it, so that dropping it unobserved gets reported.
-        result = new Failure(error, waiter == null ? this : null);
-        wake();
-    }
-
-    /** Completes this future with the outcome of {@code done}, which has one. */
-    final void completeFrom(Future<?> done) {
-        if (done.state == VALUE) {
-            completeValue(done.result);
-        } else {
-            completeFailure(((Failure) done.result).take());
-        }
-    }
-
-    /** Hands the resolved future to its waiter: as a task on the waiter's queue, or inline off-shard. */
-    private void wake() {
-        Continuation<?, ?> w = waiter;
-        if (w != null) {
-            waiter = null;
-            TaskQueue q = w.queue;
-            if (q != null) {
-                q.add(w);
-            } else {
-                w.run();
-            }
-        }
-    }
+    // ---------------------------------------------------------------- continuation plumbing
 
     /**
-     * Registers {@code next} as the continuation of this future and returns it. A pending future keeps it until
-     * it resolves; a done one runs it at once, inline.
+     * Registers {@code next} as the continuation of this future and returns it. A pending future (always an
+     * {@link OwnedFuture}) keeps it until it resolves; a done one runs it at once, inline.
      */
     final <R, C extends Continuation<T, R>> C attach(C next) {
         if (state != PENDING) {
             next.run();
             return next;
         }
-        if (waiter != null) {
-            throw new IllegalStateException("a pending future takes one continuation; this one already has one");
-        }
-        waiter = next;
+        ((OwnedFuture<T>) this).await(next);
         return next;
     }
 
@@ -365,8 +314,9 @@ public class Future<T> {
 
     /** With -ea: the future is touched only by its shard's thread. */
     final void checkOwner() {
-        assert queue == null || queue.reactor.isOwnerThread()
-                : "future of shard " + queue.reactor.shardId() + " touched from thread " + Thread.currentThread().getName();
+        assert !(this instanceof OwnedFuture<?> o) || o.queue == null || o.queue.reactor.isOwnerThread()
+                : "future of shard " + ((OwnedFuture<?>) this).queue.reactor.shardId() + " touched from thread "
+                        + Thread.currentThread().getName();
     }
 
     @Override

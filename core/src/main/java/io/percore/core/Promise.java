@@ -8,7 +8,7 @@ package io.percore.core;
  *
  * @param <T> the value's type
  */
-public class Promise<T> extends Future<T> {
+public class Promise<T> extends OwnedFuture<T> {
     /** A pending promise owned by the current shard (or by no shard when made off-shard). */
     public Promise() {
         super();

@@ -69,7 +69,7 @@ public final class Reactor implements Executor {
     private long preemptDeadline = Long.MAX_VALUE;
     /** How many tasks run between two reads of the clock (1 to {@link #MAX_CLOCK_EVERY}), adapted to task length. */
     private int clockEvery = 1;
-    private static final int MAX_CLOCK_EVERY = 16;
+    private static final int MAX_CLOCK_EVERY = 64;
 
     // Read by the stall detector's thread with opaque loads; written here with opaque stores (plain movs on x86).
     @SuppressWarnings("unused")
@@ -288,7 +288,11 @@ public final class Reactor implements Executor {
             Runnable task = q.poll();
             TASK_SEQ.setOpaque(this, ++seq);
             try {
-                task.run();
+                if (task instanceof Continuation<?, ?> c) {
+                    c.dispatch();
+                } else {
+                    task.run();
+                }
             } catch (Throwable e) {
                 reportUncaught("task", e);
             }

@@ -60,6 +60,12 @@ class OwnershipTest {
     }
 
     @Test
+    void aContinuationBelongsToTheShardThatAttachedIt() {
+        assertOwnershipError(touchFromShard1(() -> new Promise<Integer>().map(v -> v), Future::isDone));
+        assertOwnershipError(touchFromShard1(() -> new Promise<Integer>().flatMap(Future::ready), f -> f.map(v -> v)));
+    }
+
+    @Test
     void armingOrCancellingAnotherShardsTimerThrows() {
         assertOwnershipError(touchFromShard1(() -> new Timer(() -> { }), t -> t.arm(Duration.ofMillis(1))));
         assertOwnershipError(touchFromShard1(() -> new Timer(() -> { }), Timer::cancel));

@@ -63,6 +63,33 @@ class PreemptionTest {
         assertTrue(delay < FIRES_WITHIN, "1 ms timer fired after " + OnShard.ms(delay) + " ms under a ready loop");
     }
 
+    /**
+     * An endless stream of tiny tasks (each reschedules the next, a few nanoseconds each): the reactor reads the
+     * clock only once per batch of such tasks, and must still end the slice when the quota runs out.
+     */
+    static Future<Long> timerDelayUnderTinyTasks() {
+        long start = System.nanoTime();
+        Promise<Long> fired = new Promise<>();
+        new Timer(() -> fired.setValue(System.nanoTime() - start)).arm(Duration.ofMillis(1));
+        Reactor reactor = Reactor.current();
+        Runnable step = new Runnable() {
+            @Override
+            public void run() {
+                if (!fired.isDone() && System.nanoTime() - start < LOOP_NANOS) {
+                    reactor.schedule(this);
+                }
+            }
+        };
+        reactor.schedule(step);
+        return fired;
+    }
+
+    @Test
+    void anEndlessStreamOfTinyTasksLetsATimerFire() {
+        long delay = fastestOfTwo(() -> call(smp, 1, PreemptionTest::timerDelayUnderTinyTasks));
+        assertTrue(delay < FIRES_WITHIN, "1 ms timer fired after " + OnShard.ms(delay) + " ms under tiny tasks");
+    }
+
     @Test
     void aLoopStartedByCrossShardWorkLetsATimerFire() {
         // The work runs inside the reactor's poll of its cross-shard queue, not in a task: it must yield too.

@@ -254,6 +254,31 @@ class SpscRingTest {
     }
 
     @Test
+    void anUnpublishedBatchBehindAPublishedOneStaysInvisibleAcrossTheWrap() {
+        // Staged elements already sit in their slots; only publish may let the consumer reach them.
+        SpscRing<Integer> ring = new SpscRing<>(4);
+        for (int lap = 0; lap < 6; lap++) {
+            int base = lap * 10;
+            assertTrue(ring.stage(base));
+            assertTrue(ring.stage(base + 1));
+            assertEquals(2, ring.publish());
+            assertTrue(ring.stage(base + 2));
+            assertTrue(ring.stage(base + 3));
+            List<Integer> out = new ArrayList<>();
+            assertEquals(2, ring.drain(out::add, 10), "only the published batch, lap " + lap);
+            assertEquals(List.of(base, base + 1), out);
+            assertTrue(ring.isEmpty(), "the staged batch is not visible yet");
+            assertEquals(0, ring.drain(out::add, 10));
+            assertEquals(2, ring.publish());
+            assertFalse(ring.isEmpty());
+            assertEquals(1, ring.drain(out::add, 1), "a limit stops inside a batch");
+            assertEquals(1, ring.drain(out::add, 10));
+            assertEquals(List.of(base, base + 1, base + 2, base + 3), out);
+            assertTrue(ring.isEmpty());
+        }
+    }
+
+    @Test
     void nullElementsPassThroughUnchanged() {
         // Not used by the smp layer, but the ring must not confuse a null element with an empty slot.
         SpscRing<Object> ring = new SpscRing<>(2);
