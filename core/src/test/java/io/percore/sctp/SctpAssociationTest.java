@@ -500,6 +500,30 @@ class SctpAssociationTest {
     }
 
     @Test
+    void pingPongNeverWaitsForTheDelayedSackOrARetransmission() throws Exception {
+        onShard(20, () -> {
+            // One message outstanding at a time (a signalling request and its answer): SACKs must ride on the
+            // answers or follow the every-second-packet rule, never wait for their timer, and nothing may need T3.
+            // Both are 2 s here, so one such wait takes the round trips (milliseconds in memory) past 1.5 s.
+            MemoryNetwork net = new MemoryNetwork(13);
+            InitOptions o = fast().withSackDelay(Duration.ofSeconds(2))
+                    .withRto(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(4));
+            Pair p = connect(net, o, o);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 300; i++) {
+                Async.await(p.client.send(SctpMessage.of(i % 8, 60, new byte[64])));
+                SctpReceivedMessage m = nextMessage(p.server);
+                Async.await(p.server.send(SctpMessage.of(m.stream(), m.ppid(), m.bytes())));
+                m.release();
+                nextMessage(p.client).release();
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(ms < 1_500, "round trip " + i + " ended at " + ms + " ms: one waited for a timer");
+            }
+            return null;
+        });
+    }
+
+    @Test
     void anInitInShutdownAckSentIsAnsweredWithTheShutdownAckAgain() throws Exception {
         onShard(20, () -> {
             MemoryNetwork net = new MemoryNetwork(12);
