@@ -134,8 +134,8 @@ public final class SctpBench {
                     cold[pings * 99 / 100] / 1e3);
             report.line("percore  measured ping-pong (after %d more warm-up rounds): p99.9 %.1f us, max %.1f us;"
                     + " %d ms JIT meanwhile; shard threads preempted %s times (involuntary context switches: CPU"
-                    + " given to other threads)", rounds, lat[pings * 999 / 1000] / 1e3, lat[pings - 1] / 1e3, jitMeasured,
-                    switches < 0 ? "?" : Long.toString(switches));
+                    + " given to other threads)", rounds, lat[pings * 999 / 1000] / 1e3, lat[pings - 1] / 1e3,
+                    jitMeasured, switches < 0 ? "?" : Long.toString(switches));
             report.figure("sctp_percore_pingpong_cold_p99", cold[pings * 99 / 100] / 1e3, "us");
             return new double[] {pingRate, lat[pings / 2] / 1e3, lat[pings * 99 / 100] / 1e3, bulkRate};
         } finally {
