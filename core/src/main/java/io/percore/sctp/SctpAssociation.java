@@ -1500,6 +1500,15 @@ public final class SctpAssociation {
         }
     }
 
+    /**
+     * RFC 9260 9.2: an INIT for this association arrived in SHUTDOWN-ACK-SENT. The INIT is discarded (the stack does
+     * not answer it) and the SHUTDOWN ACK goes out again, to where the INIT came from (6.4: replies go to the
+     * source). T2 keeps its schedule, so a peer sending INITs cannot hold the association open past its limit.
+     */
+    void retransmitShutdownAck(SocketAddress from) {
+        stack.send(from, localPort, peerPort, peerTag, List.of(new Chunk.ShutdownAck()));
+    }
+
     private void onT2() {
         if (state != State.SHUTDOWN_SENT && state != State.SHUTDOWN_ACK_SENT) {
             return;

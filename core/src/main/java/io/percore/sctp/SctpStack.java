@@ -482,6 +482,13 @@ public final class SctpStack {
             badTag++; // RFC 9260 8.5.1 and 3.3.2: silently discard
             return;
         }
+        if (a != null && a.state() == SctpAssociation.State.SHUTDOWN_ACK_SENT) {
+            // RFC 9260 9.2: its addresses belong to this association (the source or an address it lists matched),
+            // typically because the peer's SHUTDOWN COMPLETE was lost and it opens anew: discard the INIT and
+            // retransmit the SHUTDOWN ACK, which the peer answers as out of the blue (8.4), ending ours.
+            a.retransmitShutdownAck(from);
+            return;
+        }
         SctpServerSocket listener = listeners.get(p.dstPort());
         if (a == null && (listener == null || listener.isClosed())) {
             send(from, p.dstPort(), p.srcPort(), init.initiateTag(), List.of(new Chunk.Abort(false, List.of())));

@@ -500,6 +500,77 @@ class SctpAssociationTest {
     }
 
     @Test
+    void pingPongNeverWaitsForTheDelayedSackOrARetransmission() throws Exception {
+        onShard(20, () -> {
+            // One message outstanding at a time (a signalling request and its answer): SACKs must ride on the
+            // answers or follow the every-second-packet rule, never wait for their timer, and nothing may need T3.
+            // Both are 2 s here, so one such wait takes the round trips (milliseconds in memory) past 1.5 s.
+            MemoryNetwork net = new MemoryNetwork(13);
+            InitOptions o = fast().withSackDelay(Duration.ofSeconds(2))
+                    .withRto(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(4));
+            Pair p = connect(net, o, o);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 300; i++) {
+                Async.await(p.client.send(SctpMessage.of(i % 8, 60, new byte[64])));
+                SctpReceivedMessage m = nextMessage(p.server);
+                Async.await(p.server.send(SctpMessage.of(m.stream(), m.ppid(), m.bytes())));
+                m.release();
+                nextMessage(p.client).release();
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(ms < 1_500, "round trip " + i + " ended at " + ms + " ms: one waited for a timer");
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void anInitInShutdownAckSentIsAnsweredWithTheShutdownAckAgain() throws Exception {
+        onShard(20, () -> {
+            MemoryNetwork net = new MemoryNetwork(12);
+            // A long RTO on the server: no T2 retransmission of its own during the test.
+            InitOptions slow = fast().withRto(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10));
+            Pair p = connect(net, fast(), slow);
+            int clientTag = p.client.localTag;
+            int clientPort = p.client.localPort();
+            Future<Void> closed = p.client.shutdown(); // the SHUTDOWN leaves now, before the blackhole
+            net.blackhole = (from, to) -> from.equals(MemoryNetwork.ip("10.0.0.1")); // the SHUTDOWN COMPLETE is lost
+            Async.await(closed.withTimeout(Duration.ofSeconds(5)));
+            assertEquals(SctpAssociation.State.SHUTDOWN_ACK_SENT, p.server.state());
+            // The client host opens again from the same address and port, knowing nothing of the old association.
+            net.blackhole = null;
+            MemoryNetwork.Node reborn = net.node("10.0.0.1");
+            List<SctpPacket> answers = new ArrayList<>();
+            reborn.start((b, off, len, from) -> answers.add(SctpCodec.decode(b, off, len, true)));
+            SocketAddress server = new SocketAddress(MemoryNetwork.ip("10.0.0.2"), 0);
+            byte[] init = SctpCodec.encode(SctpPacket.of(clientPort, SERVER.port(), 0,
+                    new Chunk.Init(false, 0x5151, 65536, 8, 8, 77, List.of())));
+            reborn.send(server, init, 0, init.length);
+            for (int i = 0; i < 200 && answers.isEmpty(); i++) {
+                Async.sleep(Duration.ofMillis(5));
+            }
+            // RFC 9260 9.2: no INIT-ACK; the SHUTDOWN ACK again, under the old association's tag.
+            assertEquals(1, answers.size());
+            SctpPacket ack = answers.get(0);
+            assertEquals(1, ack.chunks().size());
+            assertInstanceOf(Chunk.ShutdownAck.class, ack.chunks().get(0));
+            assertEquals(clientTag, ack.verificationTag());
+            assertEquals(SctpAssociation.State.SHUTDOWN_ACK_SENT, p.server.state());
+            assertEquals(1, p.serverStack.associationCount());
+            // The peer answers it as out of the blue (8.4 rule 5): SHUTDOWN COMPLETE, T bit, tag reflected. That ends
+            // the old association, and the port is free for a new one.
+            byte[] complete = SctpCodec.encode(SctpPacket.of(clientPort, SERVER.port(), ack.verificationTag(),
+                    new Chunk.ShutdownComplete(true)));
+            reborn.send(server, complete, 0, complete.length);
+            for (int i = 0; i < 200 && p.serverStack.associationCount() > 0; i++) {
+                Async.sleep(Duration.ofMillis(5));
+            }
+            assertEquals(SctpAssociation.State.CLOSED, p.server.state());
+            assertEquals(0, p.serverStack.associationCount());
+            return null;
+        });
+    }
+
+    @Test
     void receiveTimesOutWhenNothingComes() throws Exception {
         onShard(10, () -> {
             Pair p = connect(new MemoryNetwork(16), fast(), fast());

@@ -19,6 +19,8 @@ import io.percore.smp.Smp;
 import io.percore.smp.SmpConfig;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +34,9 @@ import java.util.concurrent.TimeUnit;
  * {@code ./percore bench sctp}: SCTP over UDP encapsulation on loopback, percore to percore (client and server on
  * two shards of one process) beside usrsctp to usrsctp (the C peer of core/src/test/c, built here with gcc), in
  * the same run: 64-byte ping-pong (one message outstanding: messages/s, p50/p99 round trip) and 1 KiB bulk (every
- * message echoed, all in flight at once: messages/s). The usrsctp half is skipped, with a line saying why, when
- * gcc or libusrsctp-dev is missing.
+ * message echoed, all in flight at once: messages/s). percore runs both once unmeasured first (a JVM compiles its
+ * code in its first seconds; that phase's latencies are printed on a line of their own), then measured. The
+ * usrsctp half is skipped, with a line saying why, when gcc or libusrsctp-dev is missing.
  */
 public final class SctpBench {
     private SctpBench() {}
@@ -42,7 +45,7 @@ public final class SctpBench {
     public static void run(boolean quick, Report report) throws Exception {
         int pings = quick ? 2_000 : 20_000;
         int bulk = quick ? 5_000 : 100_000;
-        double[] ours = percore(pings, bulk);
+        double[] ours = percore(pings, bulk, report);
         report.line("percore  ping-pong 64 B: %.0f msg/s, p50 %.1f us, p99 %.1f us; bulk 1 KiB: %.0f msg/s",
                 ours[0], ours[1], ours[2], ours[3]);
         report.figure("sctp_percore_pingpong_rate", ours[0], "msg/s");
@@ -63,7 +66,10 @@ public final class SctpBench {
         }
     }
 
-    private static double[] percore(int pings, int bulk) throws Exception {
+    private record Client(SctpStack stack, SctpAssociation association) {
+    }
+
+    private static double[] percore(int pings, int bulk, Report report) throws Exception {
         Smp smp = Smp.start(SmpConfig.of(2, ReactorConfig.defaults()), r -> { });
         try {
             InitOptions opt = InitOptions.defaults().withStreams(4, 4).withBuffers(4 << 20, 4 << 20, 1 << 16);
@@ -79,44 +85,120 @@ public final class SctpBench {
                 })).ignoreFailure();
                 return Future.ready(t.localPort());
             }).get(10, TimeUnit.SECONDS);
-            return smp.submitExternal(1, () -> Async.run(() -> {
+            Client c = smp.submitExternal(1, () -> Async.run(() -> {
                 SctpStack s = new SctpStack(UdpEncapsulation.bind(SocketAddress.of("127.0.0.1", 0), udp, false));
-                SctpAssociation a = Async.await(s.connect(SocketAddress.of("127.0.0.1", 5999), opt)
-                        .withTimeout(Duration.ofSeconds(10)));
-                Buffer small = Buffer.allocate(64);
-                small.segment().fill((byte) 0);
-                long[] lat = new long[pings];
-                long t0 = System.nanoTime();
-                for (int i = 0; i < pings; i++) {
-                    long a0 = System.nanoTime();
-                    Async.await(a.send(SctpMessage.of(0, 60, small.share()))); // a view: the send takes it
-                    receiveMessage(a);
-                    lat[i] = System.nanoTime() - a0;
-                }
-                double pingRate = pings * 1e9 / (System.nanoTime() - t0);
-                Arrays.sort(lat);
-                small.release();
-                Buffer kb = Buffer.allocate(1024);
-                kb.segment().fill((byte) 0);
-                long t1 = System.nanoTime();
-                Future<Void> sender = Async.run(() -> {
-                    for (int i = 0; i < bulk; i++) {
-                        Async.await(a.send(SctpMessage.of(i % 4, 60, kb.share())));
-                    }
-                    kb.release();
-                    return null;
-                });
-                for (int i = 0; i < bulk; i++) {
-                    receiveMessage(a);
-                }
-                Async.await(sender);
-                double bulkRate = bulk * 1e9 / (System.nanoTime() - t1);
-                Async.await(a.shutdown().withTimeout(Duration.ofSeconds(10)));
-                s.close();
-                return new double[] {pingRate, lat[pings / 2] / 1e3, lat[pings * 99 / 100] / 1e3, bulkRate};
+                return new Client(s, Async.await(s.connect(SocketAddress.of("127.0.0.1", 5999), opt)
+                        .withTimeout(Duration.ofSeconds(10))));
+            })).get(20, TimeUnit.SECONDS);
+            SctpAssociation a = c.association();
+            // Warm-up, not measured: in a fresh JVM the JIT compiles the stack during the first seconds, on the same
+            // two CPUs the shards spin on, and those pings take milliseconds (the C peer has no such phase). It is
+            // reported on its own line; the comparison is of the steady state.
+            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            long jit0 = jit.getTotalCompilationTime();
+            long[] cold = smp.submitExternal(1, () -> Async.run(() -> {
+                long[] lat = pingPong(a, pings);
+                bulk(a, bulk / 5);
+                return lat;
             })).get(170, TimeUnit.SECONDS);
+            long jitCold = jit.getTotalCompilationTime() - jit0;
+            // C2 goes on compiling (and recompiling) for a while: more rounds until two in a row compile next to
+            // nothing (one alone may just precede a queued compilation).
+            int rounds = 0;
+            for (long before = jit.getTotalCompilationTime(), quiet = 0; rounds < 10 && quiet < 2; rounds++) {
+                smp.submitExternal(1, () -> Async.run(() -> {
+                    pingPong(a, pings / 4);
+                    return bulk(a, bulk / 20);
+                })).get(170, TimeUnit.SECONDS);
+                long now = jit.getTotalCompilationTime();
+                quiet = now - before < 20 ? quiet + 1 : 0;
+                before = now;
+            }
+            long jit1 = jit.getTotalCompilationTime();
+            long switches0 = shardInvoluntarySwitches();
+            long[] lat = smp.submitExternal(1, () -> Async.run(() -> pingPong(a, pings))).get(170, TimeUnit.SECONDS);
+            long switches1 = shardInvoluntarySwitches();
+            long switches = switches0 < 0 || switches1 < 0 ? -1 : switches1 - switches0;
+            long jitMeasured = jit.getTotalCompilationTime() - jit1;
+            double bulkRate = smp.submitExternal(1, () -> Async.run(() -> {
+                double rate = bulk(a, bulk);
+                Async.await(a.shutdown().withTimeout(Duration.ofSeconds(10)));
+                c.stack().close();
+                return rate;
+            })).get(170, TimeUnit.SECONDS);
+            double pingRate = pings * 1e9 / lat[pings];
+            Arrays.sort(lat, 0, pings);
+            Arrays.sort(cold, 0, pings);
+            report.line("percore  cold start (first %d pings of the JVM, %d ms of JIT compilation meanwhile):"
+                    + " p50 %.1f us, p99 %.1f us; not in the figures below", pings, jitCold, cold[pings / 2] / 1e3,
+                    cold[pings * 99 / 100] / 1e3);
+            report.line("percore  measured ping-pong (after %d more warm-up rounds): p99.9 %.1f us, max %.1f us;"
+                    + " %d ms JIT meanwhile; shard threads preempted %s times (involuntary context switches: CPU"
+                    + " given to other threads)", rounds, lat[pings * 999 / 1000] / 1e3, lat[pings - 1] / 1e3,
+                    jitMeasured, switches < 0 ? "?" : Long.toString(switches));
+            report.figure("sctp_percore_pingpong_cold_p99", cold[pings * 99 / 100] / 1e3, "us");
+            return new double[] {pingRate, lat[pings / 2] / 1e3, lat[pings * 99 / 100] / 1e3, bulkRate};
         } finally {
             smp.stop();
+        }
+    }
+
+    /** @return the round trip of each of {@code n} pings, then the total time in slot {@code n}. In Async. */
+    private static long[] pingPong(SctpAssociation a, int n) {
+        Buffer small = Buffer.allocate(64);
+        small.segment().fill((byte) 0);
+        long[] lat = new long[n + 1];
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long a0 = System.nanoTime();
+            Async.await(a.send(SctpMessage.of(0, 60, small.share()))); // a view: the send takes it
+            receiveMessage(a);
+            lat[i] = System.nanoTime() - a0;
+        }
+        lat[n] = System.nanoTime() - t0;
+        small.release();
+        return lat;
+    }
+
+    /** Sends {@code n} 1 KiB messages, all in flight at once, and receives their echoes. In Async. @return msg/s */
+    private static double bulk(SctpAssociation a, int n) {
+        Buffer kb = Buffer.allocate(1024);
+        kb.segment().fill((byte) 0);
+        long t1 = System.nanoTime();
+        Future<Void> sender = Async.run(() -> {
+            for (int i = 0; i < n; i++) {
+                Async.await(a.send(SctpMessage.of(i % 4, 60, kb.share())));
+            }
+            kb.release();
+            return null;
+        });
+        for (int i = 0; i < n; i++) {
+            receiveMessage(a);
+        }
+        Async.await(sender);
+        return n * 1e9 / (System.nanoTime() - t1);
+    }
+
+    /**
+     * @return the involuntary context switches of this process's shard threads so far (each one a time slice the
+     * kernel gave to another thread while the shard could run), or -1 where /proc does not tell. Non-shard thread.
+     */
+    private static long shardInvoluntarySwitches() {
+        long sum = 0;
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                if (!Files.readString(t.resolve("comm")).strip().startsWith("shard-")) {
+                    continue;
+                }
+                for (String line : Files.readAllLines(t.resolve("status"))) {
+                    if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+                        sum += Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+                    }
+                }
+            }
+            return sum;
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1; // not Linux, or a thread ended while we read it
         }
     }
 
