@@ -33,7 +33,12 @@ import java.util.regex.Pattern;
  * {@code --seconds} after the same warm-up on the same file. Every contender runs on the same single CPU
  * ({@code --cpu}, default the last one this process may use): fio with {@code --cpus_allowed}, io_tester's shard with
  * {@code --cpuset} (the JVM's compiler and GC threads are not pinned). Figures are medians over the rounds; a ratio is
- * the median over the rounds of the ratio within each round, where the two ran seconds apart.
+ * the median over the rounds of the ratio within each round, where the two ran seconds apart. io_tester runs with
+ * {@code --idle-poll-time-us 0} ({@code --idle-poll-us} to change it): like fio, its thread then sleeps in the kernel
+ * as soon as it waits for the device, instead of spinning 200 µs first, which on a CPU shared with other programs
+ * spends the share of CPU time the scheduler grants it on polling and leaves it waiting in the run queue when its
+ * completions arrive. Beside each figure, the CPU time per request of the thread doing the I/O (fio's job thread,
+ * io_tester's shard) shows whether the I/O path or the wait for a CPU set the pace.
  *
  * <p>Figures: {@code io_<point>_<engine>} in IOPS (random reads) or MiB/s (sequential), and ratios
  * {@code io_<point>_percore_<backend>_vs_fio_<engine>} (greater than 1 when percore is faster): io_uring against
@@ -43,7 +48,8 @@ import java.util.regex.Pattern;
  *
  * <p>Entry points: {@link #run(boolean, PrintStream, FigureSink)} for the bench's dispatcher, {@link #run(String[],
  * PrintStream)} and {@link #main} with options ({@code --dir}, {@code --file-size}, {@code --seconds},
- * {@code --warmup-ms}, {@code --rounds}, {@code --cpu}, {@code --backends}, {@code --no-fio}). Run from a non-shard
+ * {@code --warmup-ms}, {@code --rounds}, {@code --cpu}, {@code --idle-poll-us}, {@code --points},
+ * {@code --backends}, {@code --no-fio}). Run from a non-shard
  * thread; it starts child processes (fio, the launcher) and nothing else.
  */
 public final class IoBench {
@@ -86,8 +92,9 @@ public final class IoBench {
      * @param seconds       measured seconds of one contender at one point
      * @param warmupSeconds unmeasured load before each measurement
      * @param cpu           the CPU every contender runs on
+     * @param idlePollMicros io_tester's {@code --idle-poll-time-us}: how long its reactor spins before sleeping
      */
-    record Timing(int rounds, int seconds, double warmupSeconds, int cpu) {}
+    record Timing(int rounds, int seconds, double warmupSeconds, int cpu, int idlePollMicros) {}
 
     /** Where figures go: {@code report::figure} of the bench's report fits. */
     @FunctionalInterface
@@ -119,8 +126,13 @@ public final class IoBench {
         }
     }
 
-    /** A result of one engine at one point. */
-    record Measured(double iops, double mibPerSecond, double p99Micros) {
+    /**
+     * A result of one engine at one point.
+     *
+     * @param cpuMicrosPerOp CPU time per request of the thread doing the I/O (fio's job, io_tester's shard), 0 when
+     *                       not reported
+     */
+    record Measured(double iops, double mibPerSecond, double p99Micros, double cpuMicrosPerOp) {
         double headline(Point p) {
             return p.bandwidth() ? mibPerSecond : iops;
         }
@@ -167,6 +179,8 @@ public final class IoBench {
         Integer seconds = null;
         Integer rounds = null;
         Double warmup = null;
+        int idlePoll = 0;
+        List<Point> points = POINTS;
         List<Integer> allowed = CpuSet.allowed();
         int cpu = allowed.getLast();
         List<String> backends = new ArrayList<>();
@@ -187,6 +201,8 @@ public final class IoBench {
                     case "--rounds" -> rounds = positive(a, value(args, ++i, a));
                     case "--warmup-ms" -> warmup = Integer.parseInt(value(args, ++i, a)) / 1000.0;
                     case "--cpu" -> cpu = Integer.parseInt(value(args, ++i, a));
+                    case "--idle-poll-us" -> idlePoll = Integer.parseInt(value(args, ++i, a));
+                    case "--points" -> points = points(value(args, ++i, a));
                     case "--backends" -> backends = List.of(value(args, ++i, a).split(","));
                     default -> throw new IllegalArgumentException("unexpected argument '" + a + "'");
                 }
@@ -202,7 +218,7 @@ public final class IoBench {
             fileSize = Math.min(fileSize, 256L << 20);
         }
         Timing timing = new Timing(rounds != null ? rounds : quick ? 1 : 4, seconds != null ? seconds : quick ? 1 : 2,
-                warmup != null ? warmup : 0.5, cpu);
+                warmup != null ? warmup : 1, cpu, idlePoll);
         Files.createDirectories(dir);
         Path file = dir.resolve("iobench-" + (fileSize >> 20) + "m.dat");
         String fioVersion = withFio ? fioVersion() : null;
@@ -215,16 +231,16 @@ public final class IoBench {
             contenders.add(Contender.percore(b));
         }
         out.printf(Locale.ROOT, "io: file %s (%d MiB, on %s); %d interleaved rounds of %d s per contender and point "
-                        + "after %.1f s warm-up, all on CPU %d; backends %s; %s%n", file, fileSize >> 20,
-                fileSystemOf(dir), timing.rounds(), timing.seconds(), timing.warmupSeconds(), timing.cpu(),
-                String.join(",", backends),
+                        + "after %.1f s warm-up, all on CPU %d; backends %s (--idle-poll-time-us %d); %s%n", file,
+                fileSize >> 20, fileSystemOf(dir), timing.rounds(), timing.seconds(), timing.warmupSeconds(),
+                timing.cpu(), String.join(",", backends), timing.idlePollMicros(),
                 fioVersion == null ? "fio not found (install it: apt-get install fio)" : fioVersion);
         layOut(file, fileSize, fioVersion != null, root, out);
 
         Map<String, List<Measured>> results = new LinkedHashMap<>();
         for (int round = 0; round < timing.rounds(); round++) {
-            for (int pi = 0; pi < POINTS.size(); pi++) {
-                Point p = POINTS.get(pi);
+            for (int pi = 0; pi < points.size(); pi++) {
+                Point p = points.get(pi);
                 for (Contender c : rotation(contenders, round + pi)) {
                     Measured m = c.fio() ? fio(file, fileSize, p, c.engine(), timing)
                             : ioTester(root, file, fileSize, p, c.engine(), timing);
@@ -247,6 +263,18 @@ public final class IoBench {
         return r;
     }
 
+    /** @return the points named in {@code csv}, in the standard order. */
+    static List<Point> points(String csv) {
+        List<String> names = List.of(csv.split(","));
+        for (String n : names) {
+            if (POINTS.stream().noneMatch(p -> p.name().equals(n))) {
+                throw new IllegalArgumentException("--points: no point '" + n + "' (points: "
+                        + String.join(",", POINTS.stream().map(Point::name).toList()) + ")");
+            }
+        }
+        return POINTS.stream().filter(p -> names.contains(p.name())).toList();
+    }
+
     private static int positive(String option, String v) {
         int n = Integer.parseInt(v);
         if (n < 1) {
@@ -265,7 +293,8 @@ public final class IoBench {
     private static void usage(PrintStream out, String problem) {
         out.println("percore bench io: " + problem);
         out.println("usage: percore bench io [--quick] [--dir DIR] [--file-size SIZE] [--rounds N] [--seconds N] "
-                + "[--warmup-ms N] [--cpu N] [--backends a,b] [--no-fio]");
+                + "[--warmup-ms N] [--cpu N] [--idle-poll-us N] [--points a,b] [--backends a,b] "
+                + "[--no-fio]");
     }
 
     /**
@@ -287,6 +316,10 @@ public final class IoBench {
                 List<Measured> rounds = results.get(p.name() + "_" + key);
                 if (rounds != null && !rounds.isEmpty()) {
                     f.add(new Figure("io_" + p.name() + "_" + key, median(rounds, p), unit));
+                    double cpu = Stats.median(rounds.stream().mapToDouble(Measured::cpuMicrosPerOp).toArray());
+                    if (cpu > 0) {
+                        f.add(new Figure("io_" + p.name() + "_" + key + "_cpu_per_op", cpu, "us"));
+                    }
                 }
             }
             for (String backend : backends) {
@@ -336,8 +369,8 @@ public final class IoBench {
     }
 
     private static void detail(PrintStream out, int round, Point p, String who, Measured m) {
-        out.printf(Locale.ROOT, "  round %d %-18s %-26s %10.0f IOPS %9.1f MiB/s  p99 %8.1f us%n", round + 1, p.name(),
-                who, m.iops(), m.mibPerSecond(), m.p99Micros());
+        out.printf(Locale.ROOT, "  round %d %-18s %-20s %10.0f IOPS %9.1f MiB/s  p99 %8.1f us  cpu %6.2f us/op%n",
+                round + 1, p.name(), who, m.iops(), m.mibPerSecond(), m.p99Micros(), m.cpuMicrosPerOp());
         out.flush();
     }
 
@@ -353,9 +386,10 @@ public final class IoBench {
                 }
                 double[] v = ms.stream().mapToDouble(m -> m.headline(p)).toArray();
                 double[] p99 = ms.stream().mapToDouble(Measured::p99Micros).toArray();
-                out.printf(Locale.ROOT, "  %-18s %-26s %10.0f %-5s [%.0f .. %.0f]  p99 %8.1f us%n", p.name(), c.key(),
-                        Stats.median(v), p.bandwidth() ? "MiB/s" : "IOPS", Stats.min(v), Stats.max(v),
-                        Stats.median(p99));
+                double[] cpu = ms.stream().mapToDouble(Measured::cpuMicrosPerOp).toArray();
+                out.printf(Locale.ROOT, "  %-18s %-20s %10.0f %-5s [%.0f .. %.0f]  p99 %8.1f us  cpu %6.2f us/op%n",
+                        p.name(), c.key(), Stats.median(v), p.bandwidth() ? "MiB/s" : "IOPS", Stats.min(v),
+                        Stats.max(v), Stats.median(p99), Stats.median(cpu));
             }
         }
         out.flush();
@@ -416,7 +450,7 @@ public final class IoBench {
     /**
      * Reads fio's terse (version 3) line: fields 7 and 8 (1-based) are the read bandwidth in KiB/s and IOPS, 48 and
      * 49 the write ones; the completion-latency percentiles follow each group's min/max/mean/deviation fields as
-     * {@code p%=usec} entries.
+     * {@code p%=usec} entries; fields 88 and 89 are the job's user and system CPU in percent of its run time.
      */
     static Measured parseFioTerse(String output, boolean write) {
         String line = output.lines().filter(l -> l.startsWith("3;")).reduce((a, b) -> b)
@@ -431,19 +465,30 @@ public final class IoBench {
                 p99 = Double.parseDouble(f[i].substring(f[i].indexOf('=') + 1));
             }
         }
-        return new Measured(iops, bwKib / 1024, p99);
+        double cpuPercent = f.length > 88 ? percent(f[87]) + percent(f[88]) : 0;
+        return new Measured(iops, bwKib / 1024, p99, iops > 0 ? cpuPercent / 100 * 1e6 / iops : 0);
+    }
+
+    private static double percent(String field) {
+        try {
+            return Double.parseDouble(field.endsWith("%") ? field.substring(0, field.length() - 1) : field);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     // ---------------------------------------------------------------- io_tester
 
     private static final Pattern SUMMARY = Pattern.compile(
-            "summary \\S+ iops=([0-9.]+) bandwidth_mib_s=([0-9.]+) p50_us=[0-9.]+ p95_us=[0-9.]+ p99_us=([0-9.]+)");
+            "summary \\S+ iops=([0-9.]+) bandwidth_mib_s=([0-9.]+) p50_us=[0-9.]+ p95_us=[0-9.]+ p99_us=([0-9.]+)"
+                    + "(?: p999_us=[0-9.]+ max_us=[0-9.]+ cpu_us_per_op=([0-9.]+))?");
 
     /** Runs io_tester for one point, its one shard on {@code timing}'s CPU. */
     static Measured ioTester(Path root, Path file, long size, Point p, String backend, Timing timing)
             throws Exception {
         List<String> cmd = List.of(root.resolve("percore").toString(), "io_tester", "--smp", "1", "--cpuset",
-                Integer.toString(timing.cpu()), "--reactor-backend", backend, "--file", file.toString(),
+                Integer.toString(timing.cpu()), "--idle-poll-time-us", Integer.toString(timing.idlePollMicros()),
+                "--reactor-backend", backend, "--file", file.toString(),
                 "--file-size", Long.toString(size), "--type", p.type(), "--reqsize", Integer.toString(p.reqSize()),
                 "--parallelism", Integer.toString(p.depth()), "--max-in-flight",
                 Integer.toString(Math.max(128, p.depth())), "--duration", timing.seconds() + "s", "--warmup",
@@ -457,7 +502,7 @@ public final class IoBench {
             throw new IllegalStateException("no summary line in io_tester's output:\n" + output);
         }
         return new Measured(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
-                Double.parseDouble(m.group(3)));
+                Double.parseDouble(m.group(3)), m.group(4) == null ? 0 : Double.parseDouble(m.group(4)));
     }
 
     // ---------------------------------------------------------------- processes
