@@ -30,9 +30,10 @@ import java.util.regex.Pattern;
  * <p><b>Fairness.</b> A shared machine's load comes and goes; measured one after the other, a contender can land on a
  * busy stretch and lose for reasons of its own. So the run is interleaved: each of {@code --rounds} rounds runs every
  * contender once at every point, in an order that rotates from round to round and point to point, each for the same
- * {@code --seconds} after the same warm-up on the same file. Every contender runs on the same single CPU
- * ({@code --cpu}, default the last one this process may use): fio with {@code --cpus_allowed}, io_tester's shard with
- * {@code --cpuset} (the JVM's compiler and GC threads are not pinned). Figures are medians over the rounds; a ratio is
+ * {@code --seconds} (default 2) after the same warm-up (default 2 s: io_tester's JVM is still compiling its hot
+ * paths in the first second) on the same file; three rounds by default, about five minutes in all. Every contender
+ * runs on the same single CPU ({@code --cpu}, default the last one this process may use): fio with
+ * {@code --cpus_allowed}, io_tester's shard with {@code --cpuset} (the JVM's compiler and GC threads are not pinned). Figures are medians over the rounds; a ratio is
  * the median over the rounds of the ratio within each round, where the two ran seconds apart. io_tester runs with
  * {@code --idle-poll-time-us 0} ({@code --idle-poll-us} to change it): like fio, its thread then sleeps in the kernel
  * as soon as it waits for the device, instead of spinning 200 µs first, which on a CPU shared with other programs
@@ -42,9 +43,9 @@ import java.util.regex.Pattern;
  *
  * <p>Figures: {@code io_<point>_<engine>} in IOPS (random reads) or MiB/s (sequential), and ratios
  * {@code io_<point>_percore_<backend>_vs_fio_<engine>} (greater than 1 when percore is faster): io_uring against
- * fio's io_uring, linux-aio against fio's libaio, and epoll, whose file I/O runs on helper threads (labelled
- * {@code epoll_threadpool}), against both. {@code --quick}: a 256 MiB file, one round of 1-second points, enough to
- * check the harness, not to quote.
+ * fio's io_uring, linux-aio against fio's libaio, and epoll ({@code --backends epoll,...}), whose file I/O runs on
+ * helper threads (labelled {@code epoll_threadpool}), against both; {@code ..._cpu_per_op} in µs. {@code --quick}: a
+ * 256 MiB file, one round of 1-second points, enough to check the harness, not to quote.
  *
  * <p>Entry points: {@link #run(boolean, PrintStream, FigureSink)} for the bench's dispatcher, {@link #run(String[],
  * PrintStream)} and {@link #main} with options ({@code --dir}, {@code --file-size}, {@code --seconds},
@@ -217,8 +218,10 @@ public final class IoBench {
         if (quick) {
             fileSize = Math.min(fileSize, 256L << 20);
         }
-        Timing timing = new Timing(rounds != null ? rounds : quick ? 1 : 4, seconds != null ? seconds : quick ? 1 : 2,
-                warmup != null ? warmup : 1, cpu, idlePoll);
+        // io_tester's JVM compiles its hot paths during the first seconds (the compiler threads take CPU time the
+        // shard needs, and the code runs slower until compiled): 2 s of warm-up before every measurement, for fio too.
+        Timing timing = new Timing(rounds != null ? rounds : quick ? 1 : 3, seconds != null ? seconds : quick ? 1 : 2,
+                warmup != null ? warmup : quick ? 0.5 : 2, cpu, idlePoll);
         Files.createDirectories(dir);
         Path file = dir.resolve("iobench-" + (fileSize >> 20) + "m.dat");
         String fioVersion = withFio ? fioVersion() : null;
