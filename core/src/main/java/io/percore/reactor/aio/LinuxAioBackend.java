@@ -29,7 +29,7 @@ import java.util.Arrays;
  * <li>Each operation owns a pooled 64-byte iocb (a slot) from a lazily touched mapping, identified by its address
  *     in {@code aio_data}. A slot is reused only after the kernel's completion for it has been reaped.</li>
  * <li>Operations are queued and submitted with one io_submit per {@link #poll()} or {@link #sleep(long)}, earlier
- *     when {@value #BATCH} are waiting. At most {@code maxEvents} requests are in the kernel; the rest wait in the
+ *     when {@value #BATCH} are waiting, or when {@link FileOps#SUBMIT_BATCH} file reads and writes are. At most {@code maxEvents} requests are in the kernel; the rest wait in the
  *     queue, which is what a refused (EAGAIN) or partial io_submit leaves too.</li>
  * <li>{@link #poll()} reads the completion ring from user space (no system call) when the kernel's ring header is
  *     the known one, else calls io_getevents with a zero timeout; {@link #sleep(long)} waits in io_getevents, or in
@@ -154,6 +154,8 @@ public final class LinuxAioBackend implements ReactorBackend {
     private boolean closed;
     private long resolved;
     private long submitCalls;
+    /** File reads and writes queued since the last io_submit: at {@link FileOps#SUBMIT_BATCH} they go in at once. */
+    private int queuedFileOps;
 
     private LinuxAioBackend(long ctx, int maxEvents, int inFlightLimit, int pollBudget, Arena arena,
                             MemorySegment iocbs, EventFd wake, EventFd completions, boolean useRing) {
@@ -503,6 +505,15 @@ public final class LinuxAioBackend implements ReactorBackend {
         Promise<Integer> p = new Promise<>();
         start(slot, op, fd, buf, p);
         enqueue(slot);
+        if (++queuedFileOps >= FileOps.SUBMIT_BATCH && FileOps.SUBMIT_BATCH > 0 && !busy) {
+            // The device starts on these while the turn prepares the next ones (see FileOps.SUBMIT_BATCH).
+            busy = true;
+            try {
+                flush();
+            } finally {
+                busy = false;
+            }
+        }
         return p;
     }
 
@@ -623,6 +634,7 @@ public final class LinuxAioBackend implements ReactorBackend {
      * or says why not; EAGAIN leaves the rest queued for the next turn, any other refusal fails that operation.
      */
     private void flush() {
+        queuedFileOps = 0;
         while (queueHead < queueTail) {
             int room = inFlightLimit - inKernel;
             if (room <= 0) {

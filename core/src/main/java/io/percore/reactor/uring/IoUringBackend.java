@@ -107,6 +107,9 @@ public final class IoUringBackend implements ReactorBackend {
 
     private long completions;
     private long earlySubmissions;
+    private long earlyFileSubmissions;
+    /** File reads and writes put in the SQ since the last submission: at {@link FileOps#SUBMIT_BATCH} they go in. */
+    private int queuedFileOps;
     private long zeroCopySends;
     private long zeroCopyNotifications;
 
@@ -201,6 +204,7 @@ public final class IoUringBackend implements ReactorBackend {
      */
     @Override
     public boolean poll() {
+        queuedFileOps = 0;
         if (bufferRing != null && bufferRing.needsService()) {
             bufferRing.service();
         }
@@ -214,6 +218,7 @@ public final class IoUringBackend implements ReactorBackend {
 
     @Override
     public void sleep(long timeoutNanos) {
+        queuedFileOps = 0;
         if (bufferRing != null && bufferRing.needsService()) {
             bufferRing.service();
         }
@@ -242,6 +247,19 @@ public final class IoUringBackend implements ReactorBackend {
 
     private int reap() {
         return ring.reap(dispatcher, reapBatch);
+    }
+
+    /**
+     * Counts a file read or write just put in the SQ, and submits the SQ when {@link FileOps#SUBMIT_BATCH} of them
+     * wait: the device starts on them while the turn prepares the next ones. What the kernel does not take now
+     * goes with the turn's own submission.
+     */
+    void fileOpQueued() {
+        if (++queuedFileOps >= FileOps.SUBMIT_BATCH && FileOps.SUBMIT_BATCH > 0) {
+            queuedFileOps = 0;
+            earlyFileSubmissions++;
+            ring.submit();
+        }
     }
 
     /** @return the offset of a free, zeroed SQE; submits what is queued first when the SQ is full. */
@@ -831,6 +849,11 @@ public final class IoUringBackend implements ReactorBackend {
     /** @return how many times a full SQ made the backend submit before the end of the turn. Shard thread. */
     public long earlySubmissions() {
         return earlySubmissions;
+    }
+
+    /** @return how many times {@link FileOps#SUBMIT_BATCH} file requests were submitted before the turn's end. */
+    public long earlyFileSubmissions() {
+        return earlyFileSubmissions;
     }
 
     IoUring ring() {

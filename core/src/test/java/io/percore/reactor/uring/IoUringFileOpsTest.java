@@ -5,6 +5,7 @@ import static io.percore.reactor.uring.UringTesting.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.percore.core.Future;
 import io.percore.reactor.FileOps;
@@ -74,6 +75,33 @@ class IoUringFileOpsTest {
         assertEquals(-1L, in.mismatch(b));
         assertEquals(100, value(backend, files.read(fd, 8192 + 4096 - 100, in)), "a short read at the end");
         assertEquals(0, value(backend, files.read(fd, 1 << 20, in)), "0 past the end of the file");
+    }
+
+    @Test
+    void fileRequestsGoInEverySubmitBatchWithinATurn() throws IOException {
+        assumeTrue(FileOps.SUBMIT_BATCH > 1, "early file submission is turned off");
+        int batch = FileOps.SUBMIT_BATCH;
+        Files.write(path, new byte[4096 * batch]);
+        long early = backend.earlyFileSubmissions();
+        List<Future<Integer>> reads = new ArrayList<>();
+        for (int i = 0; i < batch - 1; i++) {
+            reads.add(files.read(fd, 4096L * i, arena.allocate(4096)));
+        }
+        assertEquals(batch - 1, backend.ring().pendingSubmissions(), "below a batch they wait for the turn's end");
+        reads.add(files.read(fd, 4096L * (batch - 1), arena.allocate(4096)));
+        assertEquals(0, backend.ring().pendingSubmissions(), "a full batch goes to the kernel at once");
+        assertEquals(early + 1, backend.earlyFileSubmissions());
+        for (Future<Integer> r : reads) {
+            assertEquals(4096, value(backend, r));
+        }
+        // A turn starts the count again: fewer than a batch per turn are never submitted early.
+        for (int turn = 0; turn < 3; turn++) {
+            Future<Integer> a = files.read(fd, 0, arena.allocate(4096));
+            Future<Integer> b = files.read(fd, 4096, arena.allocate(4096));
+            assertEquals(4096, value(backend, a));
+            assertEquals(4096, value(backend, b));
+        }
+        assertEquals(early + 1, backend.earlyFileSubmissions());
     }
 
     @Test
