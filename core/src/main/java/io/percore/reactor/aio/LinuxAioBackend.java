@@ -29,7 +29,8 @@ import java.util.Arrays;
  * <li>Each operation owns a pooled 64-byte iocb (a slot) from a lazily touched mapping, identified by its address
  *     in {@code aio_data}. A slot is reused only after the kernel's completion for it has been reaped.</li>
  * <li>Operations are queued and submitted with one io_submit per {@link #poll()} or {@link #sleep(long)}, earlier
- *     when {@value #BATCH} are waiting, or when {@link FileOps#SUBMIT_BATCH} file reads and writes are. At most {@code maxEvents} requests are in the kernel; the rest wait in the
+ *     when {@value #BATCH} are waiting; file reads and writes go in at once while the kernel holds fewer than
+ *     {@link FileOps#SUBMIT_BATCH} of them, then every {@link FileOps#SUBMIT_BATCH}. At most {@code maxEvents} requests are in the kernel; the rest wait in the
  *     queue, which is what a refused (EAGAIN) or partial io_submit leaves too.</li>
  * <li>{@link #poll()} reads the completion ring from user space (no system call) when the kernel's ring header is
  *     the known one, else calls io_getevents with a zero timeout; {@link #sleep(long)} waits in io_getevents, or in
@@ -156,6 +157,8 @@ public final class LinuxAioBackend implements ReactorBackend {
     private long submitCalls;
     /** File reads and writes queued since the last io_submit: at {@link FileOps#SUBMIT_BATCH} they go in at once. */
     private int queuedFileOps;
+    /** File reads and writes in the kernel, not reaped yet: below {@link FileOps#SUBMIT_BATCH} each goes in at once. */
+    private int fileOpsInKernel;
 
     private LinuxAioBackend(long ctx, int maxEvents, int inFlightLimit, int pollBudget, Arena arena,
                             MemorySegment iocbs, EventFd wake, EventFd completions, boolean useRing) {
@@ -505,7 +508,9 @@ public final class LinuxAioBackend implements ReactorBackend {
         Promise<Integer> p = new Promise<>();
         start(slot, op, fd, buf, p);
         enqueue(slot);
-        if (++queuedFileOps >= FileOps.SUBMIT_BATCH && FileOps.SUBMIT_BATCH > 0 && !busy) {
+        queuedFileOps++;
+        if (FileOps.SUBMIT_BATCH > 0 && !busy
+                && (fileOpsInKernel < FileOps.SUBMIT_BATCH || queuedFileOps >= FileOps.SUBMIT_BATCH)) {
             // The device starts on these while the turn prepares the next ones (see FileOps.SUBMIT_BATCH).
             busy = true;
             try {
@@ -650,7 +655,11 @@ public final class LinuxAioBackend implements ReactorBackend {
             int r = LinuxAio.submit(ctx, batch, n);
             if (r > 0) {
                 for (int i = 0; i < r; i++) {
-                    state[queue[queueHead + i]] = IN_KERNEL;
+                    int slot = queue[queueHead + i];
+                    state[slot] = IN_KERNEL;
+                    if (isTransfer(opcode[slot])) {
+                        fileOpsInKernel++;
+                    }
                 }
                 queueHead += r;
                 inKernel += r;
@@ -735,6 +744,9 @@ public final class LinuxAioBackend implements ReactorBackend {
             return;
         }
         inKernel--;
+        if (isTransfer(opcode[slot])) {
+            fileOpsInKernel--;
+        }
         if (slot == wakeSlot) {
             wake.drain();
             armWake();
@@ -767,6 +779,10 @@ public final class LinuxAioBackend implements ReactorBackend {
         } else {
             p.trySetException(error);
         }
+    }
+
+    private static boolean isTransfer(byte op) {
+        return op == LinuxAio.IOCB_CMD_PREAD || op == LinuxAio.IOCB_CMD_PWRITE;
     }
 
     private static void detach(Waits w, int slot) {

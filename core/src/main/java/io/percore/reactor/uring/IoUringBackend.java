@@ -110,6 +110,8 @@ public final class IoUringBackend implements ReactorBackend {
     private long earlyFileSubmissions;
     /** File reads and writes put in the SQ since the last submission: at {@link FileOps#SUBMIT_BATCH} they go in. */
     private int queuedFileOps;
+    /** File reads and writes started and not completed (queued in the SQ or in the kernel). */
+    private int fileOpsOutstanding;
     private long zeroCopySends;
     private long zeroCopyNotifications;
 
@@ -250,12 +252,15 @@ public final class IoUringBackend implements ReactorBackend {
     }
 
     /**
-     * Counts a file read or write just put in the SQ, and submits the SQ when {@link FileOps#SUBMIT_BATCH} of them
-     * wait: the device starts on them while the turn prepares the next ones. What the kernel does not take now
-     * goes with the turn's own submission.
+     * Counts a file read or write just put in the SQ, and submits the SQ at once while the kernel holds fewer than
+     * {@link FileOps#SUBMIT_BATCH} file requests, else when that many wait: the device starts on them while the
+     * turn prepares the next ones. What the kernel does not take now goes with the turn's own submission.
      */
     void fileOpQueued() {
-        if (++queuedFileOps >= FileOps.SUBMIT_BATCH && FileOps.SUBMIT_BATCH > 0) {
+        fileOpsOutstanding++;
+        queuedFileOps++;
+        int inKernel = fileOpsOutstanding - queuedFileOps;
+        if (FileOps.SUBMIT_BATCH > 0 && (inKernel < FileOps.SUBMIT_BATCH || queuedFileOps >= FileOps.SUBMIT_BATCH)) {
             queuedFileOps = 0;
             earlyFileSubmissions++;
             ring.submit();
@@ -426,6 +431,9 @@ public final class IoUringBackend implements ReactorBackend {
         Promise<Integer> promise = op.promise;
         boolean cancelled = op.cancelled;
         int opcode = op.opcode;
+        if (opcode == IoUringOpcode.READ || opcode == IoUringOpcode.WRITE) {
+            fileOpsOutstanding--; // only IoUringFileOps issues READ and WRITE
+        }
         int fd = op.fd;
         if (op.fdState != null) {
             op.fdState.unlink(op);
@@ -851,7 +859,7 @@ public final class IoUringBackend implements ReactorBackend {
         return earlySubmissions;
     }
 
-    /** @return how many times {@link FileOps#SUBMIT_BATCH} file requests were submitted before the turn's end. */
+    /** @return how many times file requests were submitted before the turn's end ({@link FileOps#SUBMIT_BATCH}). */
     public long earlyFileSubmissions() {
         return earlyFileSubmissions;
     }
