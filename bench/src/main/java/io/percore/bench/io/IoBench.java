@@ -21,37 +21,36 @@ import java.util.regex.Pattern;
 
 /**
  * {@code ./percore bench io}: percore's io_tester against fio on the same file, with the same parameters, in the same
- * run. The file ({@code --file-size}, default 2 GiB) is created on the disk under {@code target/iobench} (or
- * {@code --dir}) and laid out with data once; later runs reuse it. The points: random 4 KiB reads at queue depth 1, 8
- * and 32, sequential 128 KiB reads and sequential 128 KiB writes at depth 8. The contenders: fio with
- * {@code --direct=1 --ioengine=io_uring} and {@code --ioengine=libaio}, and {@code ./percore io_tester --smp 1} on
- * each reactor backend asked for (default io_uring and linux-aio, the two with an asynchronous file path).
+ * run. The file ({@code --file-size}, default 2 GiB) is created on the disk under {@code target/iobench} (or {@code
+ * --dir}) and laid out with data once; later runs reuse it. The points: random 4 KiB reads at queue depth 1, 8 and 32,
+ * sequential 128 KiB reads and sequential 128 KiB writes at depth 8. The contenders: fio with {@code --direct=1
+ * --ioengine=io_uring} and {@code --ioengine=libaio}, and {@code ./percore io_tester --smp 1} on each reactor backend
+ * asked for (default io_uring and linux-aio, the two with an asynchronous file path).
  *
  * <p><b>Fairness.</b> A shared machine's load comes and goes; measured one after the other, a contender can land on a
  * busy stretch and lose for reasons of its own. So the run is interleaved: each of {@code --rounds} rounds runs every
  * contender once at every point, in an order that rotates from round to round and point to point, each for the same
- * {@code --seconds} (default 2) after the same warm-up (default 2 s: io_tester's JVM is still compiling its hot
- * paths in the first second) on the same file; three rounds by default, about five minutes in all. Every contender
- * runs on the same single CPU ({@code --cpu}, default the last one this process may use): fio with
- * {@code --cpus_allowed}, io_tester's shard with {@code --cpuset} (the JVM's compiler and GC threads are not pinned). Figures are medians over the rounds; a ratio is
- * the median over the rounds of the ratio within each round, where the two ran seconds apart. io_tester runs with
- * {@code --idle-poll-time-us 0} ({@code --idle-poll-us} to change it): like fio, its thread then sleeps in the kernel
- * as soon as it waits for the device, instead of spinning 200 µs first, which on a CPU shared with other programs
- * spends the share of CPU time the scheduler grants it on polling and leaves it waiting in the run queue when its
- * completions arrive. Beside each figure, the CPU time per request of the thread doing the I/O (fio's job thread,
- * io_tester's shard) shows whether the I/O path or the wait for a CPU set the pace.
+ * {@code --seconds} (default 2) after the same warm-up (default 2 s: io_tester's JVM is still compiling its hot paths
+ * in the first second) on the same file; three rounds by default, about five minutes in all. Every contender runs on
+ * the same single CPU ({@code --cpu}, default the last one this process may use): fio with {@code --cpus_allowed},
+ * io_tester's shard with {@code --cpuset} (the JVM's compiler and GC threads are not pinned). Figures are medians over
+ * the rounds; a ratio is the median over the rounds of the ratio within each round, where the two ran seconds apart.
+ * io_tester runs with {@code --idle-poll-time-us 0} ({@code --idle-poll-us} to change it): like fio, its thread then
+ * sleeps in the kernel as soon as it waits for the device, instead of spinning 200 µs first, which on a CPU shared with
+ * other programs spends the share of CPU time the scheduler grants it on polling and leaves it waiting in the run queue
+ * when its completions arrive. Beside each figure, the CPU time per request of the thread doing the I/O (fio's job
+ * thread, io_tester's shard) shows whether the I/O path or the wait for a CPU set the pace.
  *
- * <p>Figures: {@code io_<point>_<engine>} in IOPS (random reads) or MiB/s (sequential), and ratios
- * {@code io_<point>_percore_<backend>_vs_fio_<engine>} (greater than 1 when percore is faster): io_uring against
- * fio's io_uring, linux-aio against fio's libaio, and epoll ({@code --backends epoll,...}), whose file I/O runs on
- * helper threads (labelled {@code epoll_threadpool}), against both; {@code ..._cpu_per_op} in µs. {@code --quick}: a
- * 256 MiB file, one round of 1-second points, enough to check the harness, not to quote.
+ * <p>Figures: {@code io_<point>_<engine>} in IOPS (random reads) or MiB/s (sequential), and ratios {@code
+ * io_<point>_percore_<backend>_vs_fio_<engine>} (greater than 1 when percore is faster): io_uring against fio's
+ * io_uring, linux-aio against fio's libaio, and epoll ({@code --backends epoll,...}), whose file I/O runs on helper
+ * threads (labelled {@code epoll_threadpool}), against both; {@code ..._cpu_per_op} in µs. {@code --quick}: a 256 MiB
+ * file, one round of 1-second points, enough to check the harness, not to quote.
  *
  * <p>Entry points: {@link #run(boolean, PrintStream, FigureSink)} for the bench's dispatcher, {@link #run(String[],
- * PrintStream)} and {@link #main} with options ({@code --dir}, {@code --file-size}, {@code --seconds},
- * {@code --warmup-ms}, {@code --rounds}, {@code --cpu}, {@code --idle-poll-us}, {@code --points},
- * {@code --backends}, {@code --no-fio}). Run from a non-shard
- * thread; it starts child processes (fio, the launcher) and nothing else.
+ * PrintStream)} and {@link #main} with options ({@code --dir}, {@code --file-size}, {@code --seconds}, {@code
+ * --warmup-ms}, {@code --rounds}, {@code --cpu}, {@code --idle-poll-us}, {@code --points}, {@code --backends}, {@code
+ * --no-fio}). Run from a non-shard thread; it starts child processes (fio, the launcher) and nothing else.
  */
 public final class IoBench {
     private IoBench() {}
@@ -233,7 +232,7 @@ public final class IoBench {
         for (String b : backends) {
             contenders.add(Contender.percore(b));
         }
-        out.printf(Locale.ROOT, "io: file %s (%d MiB, on %s); %d interleaved rounds of %d s per contender and point "
+        out.printf(Locale.ROOT, "io: file %s (%d MiB, on %s); %d interleaved round(s) of %d s per contender and point "
                         + "after %.1f s warm-up, all on CPU %d; backends %s (--idle-poll-time-us %d); %s%n", file,
                 fileSize >> 20, fileSystemOf(dir), timing.rounds(), timing.seconds(), timing.warmupSeconds(),
                 timing.cpu(), String.join(",", backends), timing.idlePollMicros(),

@@ -148,8 +148,8 @@ class IoBenchTest {
         assertNull(IoBench.run(new String[] {"--points", "randread_4k_qd64"},
                 new PrintStream(out, true, StandardCharsets.UTF_8)));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("no point 'randread_4k_qd64'"), out.toString());
-        assertEquals(List.of("randread_4k_qd1", "seqwrite_128k_qd8"), IoBench.points("seqwrite_128k_qd8,randread_4k_qd1")
-                .stream().map(IoBench.Point::name).toList());
+        assertEquals(List.of("randread_4k_qd1", "seqwrite_128k_qd8"),
+                IoBench.points("seqwrite_128k_qd8,randread_4k_qd1").stream().map(IoBench.Point::name).toList());
         out.reset();
         assertNull(IoBench.run(new String[] {"--cpu", "100000"}, new PrintStream(out, true, StandardCharsets.UTF_8)));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("--cpu 100000"), out.toString());

@@ -30,8 +30,9 @@ import java.util.Arrays;
  *     in {@code aio_data}. A slot is reused only after the kernel's completion for it has been reaped.</li>
  * <li>Operations are queued and submitted with one io_submit per {@link #poll()} or {@link #sleep(long)}, earlier
  *     when {@value #BATCH} are waiting; file reads and writes go in at once while the kernel holds fewer than
- *     {@link FileOps#SUBMIT_BATCH} of them, then every {@link FileOps#SUBMIT_BATCH}. At most {@code maxEvents} requests are in the kernel; the rest wait in the
- *     queue, which is what a refused (EAGAIN) or partial io_submit leaves too.</li>
+ *     {@link FileOps#SUBMIT_BATCH} of them, then every {@link FileOps#SUBMIT_BATCH}. At most {@code maxEvents}
+ *     requests are in the kernel; the rest wait in the queue, which is what a refused (EAGAIN) or partial io_submit
+ *     leaves too.</li>
  * <li>{@link #poll()} reads the completion ring from user space (no system call) when the kernel's ring header is
  *     the known one, else calls io_getevents with a zero timeout; {@link #sleep(long)} waits in io_getevents, or in
  *     epoll_wait while a shared descriptor's exclusive wait is pending (see the package documentation).</li>
