@@ -39,7 +39,9 @@ import picocli.CommandLine.Option;
  * values. Each shard runs each of its jobs on its own file under {@code --storage}, laid out (written) before the
  * clock starts, unless {@code --file} names one file for every job and shard. Files the run creates are deleted at
  * the end unless {@code --keep-files}. Requests are timed from submission to completion. After
- * {@code --warmup}, completions are counted for {@code --duration}.
+ * {@code --warmup}, completions are counted for {@code --duration}; each shard thread's CPU time in that window is
+ * reported too, per request ({@code cpu_us_per_op} in the summary), so a run on a shared machine shows whether the
+ * I/O path or the wait for a CPU set the pace.
  */
 public final class IoTesterApp {
     private IoTesterApp() {}
@@ -218,15 +220,17 @@ public final class IoTesterApp {
                 int shard = s;
                 results.add(Smp.submitTo(shard, () -> {
                     ShardJob[] mine = perShard[shard];
+                    ShardCpu cpu = new ShardCpu(measureFrom, end);
                     List<Future<Void>> running = new ArrayList<>();
                     for (ShardJob j : mine) {
                         running.add(j.run(measureFrom, end, () -> stopped.set));
                     }
                     String engine = IoScheduler.current().engine();
                     return Futures.whenAll(running).map(v -> {
+                        long cpuNanos = cpu.finish();
                         List<ShardResult> r = new ArrayList<>();
                         for (ShardJob j : mine) {
-                            r.add(j.result(seconds, engine));
+                            r.add(j.result(seconds, engine, cpuNanos));
                         }
                         return r;
                     });
@@ -336,15 +340,52 @@ public final class IoTesterApp {
                     sb.append(row("all", ops, bytes, seconds, total));
                 }
                 summaries.add(String.format(Locale.ROOT, "summary %s iops=%.1f bandwidth_mib_s=%.2f p50_us=%.1f "
-                        + "p95_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f", j.name(), ops / seconds,
-                        bytes / seconds / (1 << 20), us(total, 50), us(total, 95), us(total, 99), us(total, 99.9),
-                        total.getMaxValue() / 1e3));
+                        + "p95_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f cpu_us_per_op=%.2f", j.name(),
+                        ops / seconds, bytes / seconds / (1 << 20), us(total, 50), us(total, 95), us(total, 99),
+                        us(total, 99.9), total.getMaxValue() / 1e3, cpuMicrosPerOp(rows, perShard)));
             }
+            sb.append(cpuLines(perShard));
             sb.append('\n');
             for (String s : summaries) {
                 sb.append(s).append('\n');
             }
             return sb.toString();
+        }
+
+        /**
+         * The CPU cost of a request on the shards {@code rows} ran on: their threads' CPU time in the window over
+         * every request they completed in it, whatever the job (a shard's CPU time is not split between its jobs).
+         */
+        static double cpuMicrosPerOp(List<ShardResult> rows, List<List<ShardResult>> perShard) {
+            long cpu = 0;
+            long ops = 0;
+            for (ShardResult row : rows) {
+                cpu += row.shardCpuNanos();
+                for (List<ShardResult> l : perShard) {
+                    for (ShardResult r : l) {
+                        if (r.shard() == row.shard()) {
+                            ops += r.ops();
+                        }
+                    }
+                }
+            }
+            return ops == 0 ? 0 : cpu / 1e3 / ops;
+        }
+
+        /** One line per shard: its thread's CPU time in the window, as a share of the window and per request. */
+        static String cpuLines(List<List<ShardResult>> perShard) {
+            StringBuilder sb = new StringBuilder();
+            for (List<ShardResult> l : perShard) {
+                if (l.isEmpty()) {
+                    continue;
+                }
+                ShardResult first = l.getFirst();
+                long ops = l.stream().mapToLong(ShardResult::ops).sum();
+                sb.append(String.format(Locale.ROOT, "%nshard %d: thread CPU %.1f%% of the window, %.2f us per request "
+                        + "(all jobs)", first.shard(), 100.0 * first.shardCpuNanos() / 1e9 / first.seconds(),
+                        ops == 0 ? 0 : first.shardCpuNanos() / 1e3 / ops));
+            }
+            return sb.length() == 0 ? "" : sb.append('\n').toString();
         }
 
         private static String row(String shard, long ops, long bytes, double seconds, Histogram h) {

@@ -156,10 +156,13 @@ final class ShardJob {
         return closed.then(() -> Files.remove(path));
     }
 
-    /** @return the job's figures on this shard over {@code seconds} of measurement. */
-    ShardResult result(double seconds, String engine) {
+    /**
+     * @return the job's figures on this shard over {@code seconds} of measurement, with the shard thread's CPU
+     *         time in the window ({@code shardCpuNanos}, shared by every job of the shard)
+     */
+    ShardResult result(double seconds, String engine, long shardCpuNanos) {
         return new ShardResult(spec, shard, ops, bytes, seconds, latency, engine,
-                file == null ? "" : file.alignment() + " on device " + file.device());
+                file == null ? "" : file.alignment() + " on device " + file.device(), shardCpuNanos);
     }
 
     /**
@@ -173,7 +176,8 @@ final class ShardJob {
      * @param latency  submission-to-completion times, nanoseconds
      * @param engine   what performed the I/O on this shard
      * @param fileInfo the file's alignment and device
+     * @param shardCpuNanos the shard thread's CPU time in the window, for all of its jobs together
      */
     record ShardResult(JobSpec spec, int shard, long ops, long bytes, double seconds, Histogram latency, String engine,
-                       String fileInfo) {}
+                       String fileInfo, long shardCpuNanos) {}
 }

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class IoTesterAppTest {
     private static final Pattern SUMMARY = Pattern.compile("summary (\\S+) iops=([0-9.]+) bandwidth_mib_s=([0-9.]+) "
-            + "p50_us=([0-9.]+) p95_us=([0-9.]+) p99_us=([0-9.]+) p999_us=([0-9.]+) max_us=([0-9.]+)");
+            + "p50_us=([0-9.]+) p95_us=([0-9.]+) p99_us=([0-9.]+) p999_us=([0-9.]+) max_us=([0-9.]+) "
+            + "cpu_us_per_op=([0-9.]+)");
 
     private static Path storage() throws Exception {
         Path base = Path.of("target", "io-tester-tests").toAbsolutePath();
@@ -62,6 +63,12 @@ class IoTesterAppTest {
         double p99 = Double.parseDouble(m.group(6));
         double max = Double.parseDouble(m.group(8));
         assertTrue(p50 > 0 && p50 <= p99 && p99 <= max, out);
+        // Each request costs the shard some CPU; far less than the 400 ms window over every request done in it.
+        double cpu = Double.parseDouble(m.group(9));
+        assertTrue(cpu > 0 && cpu < 400_000.0 / (iops * 0.4) * 3, out);
+        assertTrue(Pattern.compile("(?m)^shard 0: thread CPU [0-9.]+% of the window, [0-9.]+ us per request")
+                .matcher(out).find(), out);
+        assertTrue(Pattern.compile("(?m)^shard 1: thread CPU ").matcher(out).find(), out);
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(List.of(), left.toList(), "the per-shard files are removed");
         }
@@ -98,6 +105,23 @@ class IoTesterAppTest {
         assertTrue(out.contains("job log: seqwrite, 128K requests, 2 in flight per shard"), out);
         assertTrue(Files.exists(dir.resolve("io_tester-log-shard1.dat")), "--keep-files keeps them");
         assertTrue(!Files.exists(dir.resolve("io_tester-log-shard0.dat")), "log runs on shard 1 only");
+    }
+
+    @Test
+    void cpuPerRequestCountsEveryJobOfTheShardsAJobRanOn() {
+        JobSpec a = new JobSpec("a", JobSpec.Type.RANDREAD, 4096, 1, 100, 1 << 20, List.of(), null);
+        JobSpec b = new JobSpec("b", JobSpec.Type.SEQWRITE, 4096, 1, 100, 1 << 20, List.of(), null);
+        org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(3);
+        // Shard 0 ran a (300 requests) and b (100) on 2 ms of CPU; shard 1 ran a alone, 100 requests on 1 ms.
+        ShardJob.ShardResult a0 = new ShardJob.ShardResult(a, 0, 300, 0, 1, h, "e", "", 2_000_000);
+        ShardJob.ShardResult b0 = new ShardJob.ShardResult(b, 0, 100, 0, 1, h, "e", "", 2_000_000);
+        ShardJob.ShardResult a1 = new ShardJob.ShardResult(a, 1, 100, 0, 1, h, "e", "", 1_000_000);
+        List<List<ShardJob.ShardResult>> perShard = List.of(List.of(a0, b0), List.of(a1));
+        assertEquals(3000.0 / 500, IoTesterApp.Report.cpuMicrosPerOp(List.of(a0, a1), perShard), 1e-9);
+        assertEquals(2000.0 / 400, IoTesterApp.Report.cpuMicrosPerOp(List.of(b0), perShard), 1e-9);
+        String lines = IoTesterApp.Report.cpuLines(perShard);
+        assertTrue(lines.contains("shard 0: thread CPU 0.2% of the window, 5.00 us per request"), lines);
+        assertTrue(lines.contains("shard 1: thread CPU 0.1% of the window, 10.00 us per request"), lines);
     }
 
     @Test

@@ -29,8 +29,10 @@ import java.util.Arrays;
  * <li>Each operation owns a pooled 64-byte iocb (a slot) from a lazily touched mapping, identified by its address
  *     in {@code aio_data}. A slot is reused only after the kernel's completion for it has been reaped.</li>
  * <li>Operations are queued and submitted with one io_submit per {@link #poll()} or {@link #sleep(long)}, earlier
- *     when {@value #BATCH} are waiting. At most {@code maxEvents} requests are in the kernel; the rest wait in the
- *     queue, which is what a refused (EAGAIN) or partial io_submit leaves too.</li>
+ *     when {@value #BATCH} are waiting; file reads and writes go in at once while the kernel holds fewer than
+ *     {@link FileOps#SUBMIT_BATCH} of them, then every {@link FileOps#SUBMIT_BATCH}. At most {@code maxEvents}
+ *     requests are in the kernel; the rest wait in the queue, which is what a refused (EAGAIN) or partial io_submit
+ *     leaves too.</li>
  * <li>{@link #poll()} reads the completion ring from user space (no system call) when the kernel's ring header is
  *     the known one, else calls io_getevents with a zero timeout; {@link #sleep(long)} waits in io_getevents, or in
  *     epoll_wait while a shared descriptor's exclusive wait is pending (see the package documentation).</li>
@@ -154,6 +156,10 @@ public final class LinuxAioBackend implements ReactorBackend {
     private boolean closed;
     private long resolved;
     private long submitCalls;
+    /** File reads and writes queued since the last io_submit: at {@link FileOps#SUBMIT_BATCH} they go in at once. */
+    private int queuedFileOps;
+    /** File reads and writes in the kernel, not reaped yet: below {@link FileOps#SUBMIT_BATCH} each goes in at once. */
+    private int fileOpsInKernel;
 
     private LinuxAioBackend(long ctx, int maxEvents, int inFlightLimit, int pollBudget, Arena arena,
                             MemorySegment iocbs, EventFd wake, EventFd completions, boolean useRing) {
@@ -503,6 +509,17 @@ public final class LinuxAioBackend implements ReactorBackend {
         Promise<Integer> p = new Promise<>();
         start(slot, op, fd, buf, p);
         enqueue(slot);
+        queuedFileOps++;
+        if (FileOps.SUBMIT_BATCH > 0 && !busy
+                && (fileOpsInKernel < FileOps.SUBMIT_BATCH || queuedFileOps >= FileOps.SUBMIT_BATCH)) {
+            // The device starts on these while the turn prepares the next ones (see FileOps.SUBMIT_BATCH).
+            busy = true;
+            try {
+                flush();
+            } finally {
+                busy = false;
+            }
+        }
         return p;
     }
 
@@ -623,6 +640,7 @@ public final class LinuxAioBackend implements ReactorBackend {
      * or says why not; EAGAIN leaves the rest queued for the next turn, any other refusal fails that operation.
      */
     private void flush() {
+        queuedFileOps = 0;
         while (queueHead < queueTail) {
             int room = inFlightLimit - inKernel;
             if (room <= 0) {
@@ -638,7 +656,11 @@ public final class LinuxAioBackend implements ReactorBackend {
             int r = LinuxAio.submit(ctx, batch, n);
             if (r > 0) {
                 for (int i = 0; i < r; i++) {
-                    state[queue[queueHead + i]] = IN_KERNEL;
+                    int slot = queue[queueHead + i];
+                    state[slot] = IN_KERNEL;
+                    if (isTransfer(opcode[slot])) {
+                        fileOpsInKernel++;
+                    }
                 }
                 queueHead += r;
                 inKernel += r;
@@ -723,6 +745,9 @@ public final class LinuxAioBackend implements ReactorBackend {
             return;
         }
         inKernel--;
+        if (isTransfer(opcode[slot])) {
+            fileOpsInKernel--;
+        }
         if (slot == wakeSlot) {
             wake.drain();
             armWake();
@@ -755,6 +780,10 @@ public final class LinuxAioBackend implements ReactorBackend {
         } else {
             p.trySetException(error);
         }
+    }
+
+    private static boolean isTransfer(byte op) {
+        return op == LinuxAio.IOCB_CMD_PREAD || op == LinuxAio.IOCB_CMD_PWRITE;
     }
 
     private static void detach(Waits w, int slot) {

@@ -21,10 +21,11 @@
  *
  * <h2>Batched submission, user-space reaping</h2>
  * Operations started during a reactor turn are queued and handed to the kernel with one io_submit when the reactor
- * next polls or sleeps (or as soon as a batch fills). io_submit may take only a prefix: the rest stays queued, and the
- * first refused iocb, submitted alone, tells why (EAGAIN: wait for room; anything else fails that operation). The
- * backend keeps at most the context's size in the kernel, so the kernel's limit is met in user space. Completions are
- * read straight from the ring the kernel maps into the process (tail with acquire, head published with release), as
+ * next polls or sleeps, or as soon as a batch fills; file reads and writes go in earlier, as
+ * {@link io.percore.reactor.FileOps#SUBMIT_BATCH} says, so the device starts on them while the turn goes on.
+ * io_submit may take only a prefix: the rest stays queued, and the first refused iocb, submitted alone, tells why
+ * (EAGAIN: wait for room; anything else fails that operation). The backend keeps at most the context's size in
+ * the kernel, so the kernel's limit is met in user space. Completions are read straight from the ring the kernel maps into the process (tail with acquire, head published with release), as
  * libaio and Seastar do, so a turn with nothing finished costs no system call; io_getevents is the fallback when the
  * ring's header is not the known one, and the way to block when the shard sleeps.
  *

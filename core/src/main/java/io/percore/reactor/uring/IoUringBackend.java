@@ -107,6 +107,11 @@ public final class IoUringBackend implements ReactorBackend {
 
     private long completions;
     private long earlySubmissions;
+    private long earlyFileSubmissions;
+    /** File reads and writes put in the SQ since the last submission: at {@link FileOps#SUBMIT_BATCH} they go in. */
+    private int queuedFileOps;
+    /** File reads and writes started and not completed (queued in the SQ or in the kernel). */
+    private int fileOpsOutstanding;
     private long zeroCopySends;
     private long zeroCopyNotifications;
 
@@ -201,6 +206,7 @@ public final class IoUringBackend implements ReactorBackend {
      */
     @Override
     public boolean poll() {
+        queuedFileOps = 0;
         if (bufferRing != null && bufferRing.needsService()) {
             bufferRing.service();
         }
@@ -214,6 +220,7 @@ public final class IoUringBackend implements ReactorBackend {
 
     @Override
     public void sleep(long timeoutNanos) {
+        queuedFileOps = 0;
         if (bufferRing != null && bufferRing.needsService()) {
             bufferRing.service();
         }
@@ -242,6 +249,22 @@ public final class IoUringBackend implements ReactorBackend {
 
     private int reap() {
         return ring.reap(dispatcher, reapBatch);
+    }
+
+    /**
+     * Counts a file read or write just put in the SQ, and submits the SQ at once while the kernel holds fewer than
+     * {@link FileOps#SUBMIT_BATCH} file requests, else when that many wait: the device starts on them while the
+     * turn prepares the next ones. What the kernel does not take now goes with the turn's own submission.
+     */
+    void fileOpQueued() {
+        fileOpsOutstanding++;
+        queuedFileOps++;
+        int inKernel = fileOpsOutstanding - queuedFileOps;
+        if (FileOps.SUBMIT_BATCH > 0 && (inKernel < FileOps.SUBMIT_BATCH || queuedFileOps >= FileOps.SUBMIT_BATCH)) {
+            queuedFileOps = 0;
+            earlyFileSubmissions++;
+            ring.submit();
+        }
     }
 
     /** @return the offset of a free, zeroed SQE; submits what is queued first when the SQ is full. */
@@ -408,6 +431,9 @@ public final class IoUringBackend implements ReactorBackend {
         Promise<Integer> promise = op.promise;
         boolean cancelled = op.cancelled;
         int opcode = op.opcode;
+        if (opcode == IoUringOpcode.READ || opcode == IoUringOpcode.WRITE) {
+            fileOpsOutstanding--; // only IoUringFileOps issues READ and WRITE
+        }
         int fd = op.fd;
         if (op.fdState != null) {
             op.fdState.unlink(op);
@@ -831,6 +857,11 @@ public final class IoUringBackend implements ReactorBackend {
     /** @return how many times a full SQ made the backend submit before the end of the turn. Shard thread. */
     public long earlySubmissions() {
         return earlySubmissions;
+    }
+
+    /** @return how many times file requests were submitted before the turn's end ({@link FileOps#SUBMIT_BATCH}). */
+    public long earlyFileSubmissions() {
+        return earlyFileSubmissions;
     }
 
     IoUring ring() {

@@ -9,7 +9,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * Positioned file reads and writes and fdatasync submitted to the ring (READ, WRITE, FSYNC with DATASYNC). The
  * kernel completes page-cache hits inline and sends the rest to its workers or, with O_DIRECT, to the device;
- * the shard never blocks. The buffer is held until the completion arrives.
+ * the shard never blocks. The buffer is held until the completion arrives. Reads and writes are submitted with the
+ * turn's other entries, or earlier as {@link FileOps#SUBMIT_BATCH} says.
  *
  * <p>Shard thread only. The descriptors are plain ints, not {@code PollableFd}s: forget does not reach these
  * operations; the owner must let them finish before closing the file.
@@ -28,6 +29,7 @@ final class IoUringFileOps implements FileOps {
         long sqe = backend.sqe();
         PendingOp op = backend.start(IoUringOpcode.READ, fd, buf);
         IoUringSqe.read(backend.sqes(), sqe, fd, buf.address(), len, position, op.userData);
+        backend.fileOpQueued();
         return op.promise;
     }
 
@@ -38,6 +40,7 @@ final class IoUringFileOps implements FileOps {
         long sqe = backend.sqe();
         PendingOp op = backend.start(IoUringOpcode.WRITE, fd, buf);
         IoUringSqe.write(backend.sqes(), sqe, fd, buf.address(), len, position, op.userData);
+        backend.fileOpQueued();
         return op.promise;
     }
 

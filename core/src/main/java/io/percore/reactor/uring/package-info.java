@@ -7,7 +7,9 @@
  * kernel runs completion work only when the shard asks for completions and never interrupts it to do so.
  * Operations write their entries into the SQ as tasks ask for them; nothing reaches the kernel until the reactor
  * turn ends in {@link io.percore.reactor.ReactorBackend#poll()} or {@link io.percore.reactor.ReactorBackend#sleep},
- * which submit the whole batch with one io_uring_enter. A batch larger than the SQ is submitted early, as it fills.
+ * which submit the whole batch with one io_uring_enter. A batch larger than the SQ is submitted early, as it fills,
+ * and file reads and writes go in earlier, as {@link io.percore.reactor.FileOps#SUBMIT_BATCH} says, so the device
+ * starts on them while the turn goes on.
  * {@code poll} makes no system call at all when nothing was queued and the kernel has flagged no pending
  * completion work: it reads the CQ tail from shared memory.
  *

@@ -5,6 +5,7 @@ import static io.percore.reactor.uring.UringTesting.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.percore.core.Future;
 import io.percore.reactor.FileOps;
@@ -74,6 +75,35 @@ class IoUringFileOpsTest {
         assertEquals(-1L, in.mismatch(b));
         assertEquals(100, value(backend, files.read(fd, 8192 + 4096 - 100, in)), "a short read at the end");
         assertEquals(0, value(backend, files.read(fd, 1 << 20, in)), "0 past the end of the file");
+    }
+
+    @Test
+    void fileRequestsGoInEverySubmitBatchWithinATurn() throws IOException {
+        assumeTrue(FileOps.SUBMIT_BATCH > 1, "early file submission is turned off");
+        int batch = FileOps.SUBMIT_BATCH;
+        Files.write(path, new byte[4096 * 2 * batch]);
+        long early = backend.earlyFileSubmissions();
+        List<Future<Integer>> reads = new ArrayList<>();
+        // The kernel holds fewer than a batch: each read goes in at once (completions are not reaped in the turn).
+        for (int i = 0; i < batch; i++) {
+            reads.add(files.read(fd, 4096L * i, arena.allocate(4096)));
+            assertEquals(0, backend.ring().pendingSubmissions(), "read " + i + " went in at once");
+        }
+        assertEquals(early + batch, backend.earlyFileSubmissions());
+        // Now it holds a batch: the next ones wait for a full batch (or the turn's end).
+        for (int i = batch; i < 2 * batch - 1; i++) {
+            reads.add(files.read(fd, 4096L * i, arena.allocate(4096)));
+        }
+        assertEquals(batch - 1, backend.ring().pendingSubmissions(), "below a batch they wait");
+        reads.add(files.read(fd, 4096L * (2 * batch - 1), arena.allocate(4096)));
+        assertEquals(0, backend.ring().pendingSubmissions(), "a full batch goes to the kernel at once");
+        assertEquals(early + batch + 1, backend.earlyFileSubmissions());
+        for (Future<Integer> r : reads) {
+            assertEquals(4096, value(backend, r));
+        }
+        // Every completion reaped: the kernel holds none, so a lone read goes in at once again.
+        files.read(fd, 0, arena.allocate(4096));
+        assertEquals(0, backend.ring().pendingSubmissions());
     }
 
     @Test
