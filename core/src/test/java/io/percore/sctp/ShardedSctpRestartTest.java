@@ -140,23 +140,19 @@ class ShardedSctpRestartTest {
 
         /** @return how many associations each shard's stack holds. */
         int[] associationsPerShard() throws Exception {
-            AtomicIntegerArray counts = new AtomicIntegerArray(shards);
-            smp.invokeOnAllExternal(id -> {
-                counts.set(id, group.local().associationCount());
-                return Future.done();
-            }).get(10, TimeUnit.SECONDS);
-            int[] out = new int[shards];
-            for (int i = 0; i < shards; i++) {
-                out[i] = counts.get(i);
-            }
-            return out;
+            return perShard(SctpStack::associationCount);
         }
 
         /** @return how many entries each shard's copy of the group's owner table holds. */
         int[] ownerTables() throws Exception {
+            return perShard(SctpStack::ownerTableSize);
+        }
+
+        /** @return {@code count} of each shard's stack, read on that shard. */
+        private int[] perShard(java.util.function.ToIntFunction<SctpStack> count) throws Exception {
             AtomicIntegerArray counts = new AtomicIntegerArray(shards);
             smp.invokeOnAllExternal(id -> {
-                counts.set(id, group.local().ownerTableSize());
+                counts.set(id, count.applyAsInt(group.local()));
                 return Future.done();
             }).get(10, TimeUnit.SECONDS);
             int[] out = new int[shards];

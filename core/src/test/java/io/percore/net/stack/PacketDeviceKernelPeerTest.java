@@ -231,34 +231,7 @@ class PacketDeviceKernelPeerTest {
         start();
         long txBefore = kernelTxPackets();
         int flows = 16;
-        int ok = peerThreads.submit(() -> {
-            List<Socket> sockets = new ArrayList<>();
-            int good = 0;
-            try {
-                for (int i = 0; i < flows; i++) {
-                    Socket s = new Socket();
-                    s.connect(new InetSocketAddress("192.168.78.2", 7), 10_000);
-                    s.setSoTimeout(10_000);
-                    sockets.add(s);
-                }
-                for (int round = 0; round < 5; round++) {
-                    for (int i = 0; i < flows; i++) {
-                        byte[] want = ("flow " + i + " round " + round + "\n").getBytes(StandardCharsets.US_ASCII);
-                        sockets.get(i).getOutputStream().write(want);
-                        if (Arrays.equals(want, sockets.get(i).getInputStream().readNBytes(want.length))) {
-                            good++;
-                        }
-                    }
-                }
-            } finally {
-                for (Socket s : sockets) {
-                    s.close();
-                }
-            }
-            return good;
-        }).get(60, TimeUnit.SECONDS);
-        assertEquals(flows * 5, ok);
-        Thread.sleep(200); // the FINs' blocks retire
+        exchange("192.168.78.2", flows, 5);
         long txDelta = kernelTxPackets() - txBefore;
         PacketDevice dev = (PacketDevice) net.device();
         long q0 = smp.submitExternal(0, () -> Future.ready(dev.framesReceived(0))).get(10, TimeUnit.SECONDS);
