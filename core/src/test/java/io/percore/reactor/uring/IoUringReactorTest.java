@@ -39,7 +39,10 @@ class IoUringReactorTest {
 
     @Test
     void oneShardRunsTimersOnTheRing() throws Exception {
-        Smp smp = Smp.start(SmpConfig.of(1, uring(ReactorConfig.defaults())), r -> { });
+        // No idle spin: the shard must sleep in io_uring_enter until each deadline (with the default 200 µs spin, a
+        // shard descheduled on a loaded machine could reach both deadlines without ever going to sleep).
+        ReactorConfig sleepy = uring(ReactorConfig.defaults()).withIdlePoll(Duration.ZERO);
+        Smp smp = Smp.start(SmpConfig.of(1, sleepy), r -> { });
         try {
             assertEquals("io_uring", on(smp, 0, () -> Future.ready(Reactor.current().backendName())));
             long sleepsBefore = on(smp, 0, () -> Future.ready(Reactor.current().sleeps()));
