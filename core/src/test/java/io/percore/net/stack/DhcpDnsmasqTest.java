@@ -1,8 +1,8 @@
 package io.percore.net.stack;
 
-import static io.percore.net.stack.PacketDeviceKernelPeerTest.requireTool;
-import static io.percore.net.stack.PacketDeviceKernelPeerTest.run;
-import static io.percore.net.stack.PacketDeviceKernelPeerTest.sh;
+import static io.percore.net.stack.StackTesting.requireTool;
+import static io.percore.net.stack.StackTesting.run;
+import static io.percore.net.stack.StackTesting.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -1,5 +1,7 @@
 package io.percore.net.stack;
 
+import static io.percore.net.stack.StackTesting.requireTool;
+import static io.percore.net.stack.StackTesting.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -11,7 +13,6 @@ import io.percore.net.ListenOptions;
 import io.percore.net.SocketAddress;
 import io.percore.smp.Smp;
 import io.percore.smp.SmpConfig;
-import io.percore.sys.Tun;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -21,7 +22,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterAll;
@@ -64,10 +64,7 @@ class KernelPeerTest {
         nsIp("link", "set", TAP, "up");
         nsIp("addr", "add", "192.168.77.1/24", "dev", TAP);
         nsIp("-6", "addr", "add", "fd77::1/64", "dev", TAP, "nodad");
-        nsThreads = Executors.newCachedThreadPool(r -> new Thread(() -> {
-            Tun.enterNetworkNamespace(NS_PATH);
-            r.run();
-        }, "kernel-peer"));
+        nsThreads = StackTesting.threadsIn(NS_PATH, "kernel-peer");
     }
 
     @AfterAll
@@ -323,10 +320,6 @@ class KernelPeerTest {
         return StackTesting.sum(smp, net, 2, f);
     }
 
-    private static void requireTool(String tool, String pkg) throws Exception {
-        assumeTrue(sh("sh", "-c", "command -v " + tool) == 0, tool + " is not installed (apt package " + pkg + "); skipped");
-    }
-
     private static void nsIp(String... args) throws Exception {
         String[] cmd = new String[args.length + 5];
         cmd[0] = "ip";
@@ -339,18 +332,5 @@ class KernelPeerTest {
         if (rc != 0) {
             throw new IllegalStateException("failed: " + String.join(" ", cmd));
         }
-    }
-
-    private static int sh(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        if (p.exitValue() != 0) {
-            System.out.println(String.join(" ", cmd) + " -> " + p.exitValue() + ": " + out);
-        }
-        return p.exitValue();
     }
 }

@@ -1,5 +1,8 @@
 package io.percore.net.stack;
 
+import static io.percore.net.stack.StackTesting.requireTool;
+import static io.percore.net.stack.StackTesting.run;
+import static io.percore.net.stack.StackTesting.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -21,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterAll;
@@ -67,10 +69,7 @@ class PacketDeviceKernelPeerTest {
         run("ip", "-n", NS_A, "-6", "addr", "add", "fd78::1/64", "dev", "vpa", "nodad");
         run("ip", "-n", NS_A, "link", "set", "vpa", "up");
         run("ip", "-n", NS_B, "link", "set", "vpb", "up");
-        peerThreads = Executors.newCachedThreadPool(r -> new Thread(() -> {
-            Tun.enterNetworkNamespace("/var/run/netns/" + NS_A);
-            r.run();
-        }, "packet-peer"));
+        peerThreads = StackTesting.threadsIn("/var/run/netns/" + NS_A, "packet-peer");
     }
 
     @AfterAll
@@ -380,28 +379,5 @@ class PacketDeviceKernelPeerTest {
 
     private long sum(java.util.function.ToLongFunction<NativeStack> f) throws Exception {
         return StackTesting.sum(smp, net, 2, f);
-    }
-
-    static void requireTool(String tool, String pkg) throws Exception {
-        assumeTrue(sh("sh", "-c", "command -v " + tool) == 0, tool + " is not installed (apt package " + pkg + "); skipped");
-    }
-
-    static void run(String... cmd) throws Exception {
-        if (sh(cmd) != 0) {
-            throw new IllegalStateException("failed: " + String.join(" ", cmd));
-        }
-    }
-
-    static int sh(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        if (p.exitValue() != 0) {
-            System.out.println(String.join(" ", cmd) + " -> " + p.exitValue() + ": " + out);
-        }
-        return p.exitValue();
     }
 }

@@ -218,4 +218,41 @@ final class StackTesting {
         }
         return total;
     }
+
+    // ---------------------------------------------------------------- shell and namespaces (kernel-peer suites)
+
+    /** Skips the calling test class unless {@code tool} is on the PATH; names the Debian package to install. */
+    static void requireTool(String tool, String pkg) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(sh("sh", "-c", "command -v " + tool) == 0,
+                tool + " is not installed (apt package " + pkg + "); skipped");
+    }
+
+    /** Runs {@code cmd}; throws with the command line when it exits non-zero. */
+    static void run(String... cmd) throws Exception {
+        if (sh(cmd) != 0) {
+            throw new IllegalStateException("failed: " + String.join(" ", cmd));
+        }
+    }
+
+    /** Runs {@code cmd} (60 s at most); prints its output when it fails. @return its exit code, -1 on timeout */
+    static int sh(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        if (p.exitValue() != 0) {
+            System.out.println(String.join(" ", cmd) + " -> " + p.exitValue() + ": " + out);
+        }
+        return p.exitValue();
+    }
+
+    /** @return a thread pool whose threads, named {@code name}, live in the network namespace at {@code nsPath}. */
+    static java.util.concurrent.ExecutorService threadsIn(String nsPath, String name) {
+        return java.util.concurrent.Executors.newCachedThreadPool(r -> new Thread(() -> {
+            io.percore.sys.Tun.enterNetworkNamespace(nsPath);
+            r.run();
+        }, name));
+    }
 }
